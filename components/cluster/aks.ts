@@ -1,0 +1,108 @@
+// An AKS cluster from plain @pulumi/azure-native resources.
+
+import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig";
+import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
+import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AksClusterConfig } from "../config-types";
+import { cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
+
+export interface AksClusterArgs {
+    readonly config: AksClusterConfig;
+    readonly protectStateful: boolean;
+    readonly ha: boolean;
+}
+
+/** Built-in role "Azure Kubernetes Service RBAC Cluster Admin". */
+const aksRbacClusterAdminRole = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b";
+
+export class AksCluster extends pulumi.ComponentResource implements PlatformCluster {
+    readonly provider: k8s.Provider;
+    readonly pools: readonly NodePool[];
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+
+    constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fawkes:cluster:AksCluster", name, {}, opts);
+        const { config, protectStateful, ha } = args;
+        const azure = new AzureProvider(`${name}-azure`, { location: config.location }, { parent: this });
+        const child = { parent: this, provider: azure };
+        const stateful = { ...child, protect: protectStateful };
+        const tags = { "fawkes.dev/cluster": config.name, "app.kubernetes.io/part-of": "fawkes" };
+        // ha stacks use Entra ID with Azure RBAC and no local (certificate) accounts: every
+        // API call is then tied to a person or workload identity.
+        const entraOnly = ha;
+
+        const group = new ResourceGroup(`${name}-rg`, { resourceGroupName: config.resourceGroupName, location: config.location, tags }, stateful);
+        const cluster = new containerservice.ManagedCluster(
+            `${name}-aks`,
+            {
+                resourceName: config.name,
+                resourceGroupName: group.name,
+                location: config.location,
+                dnsPrefix: config.name,
+                kubernetesVersion: config.kubernetesVersion,
+                identity: { type: "SystemAssigned" },
+                enableRBAC: true,
+                disableLocalAccounts: entraOnly,
+                aadProfile: entraOnly ? { managed: true, enableAzureRBAC: true } : undefined,
+                networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", loadBalancerSku: "standard" },
+                agentPoolProfiles: config.pools.map((pool, i) => ({
+                    name: pool.name,
+                    // AKS needs one System pool for its own add-ons; the first pool is it.
+                    mode: i === 0 ? "System" : "User",
+                    count: pool.count,
+                    vmSize: pool.instanceType,
+                    osDiskSizeGB: pool.diskGiB,
+                    osDiskType: "Managed",
+                    osType: "Linux",
+                    type: "VirtualMachineScaleSets",
+                    orchestratorVersion: config.kubernetesVersion,
+                    nodeLabels: poolLabels(pool.name),
+                    availabilityZones: ha ? ["1", "2", "3"] : undefined,
+                })),
+                tags,
+            },
+            stateful,
+        );
+
+        let access: pulumi.Resource[] = [];
+        if (entraOnly) {
+            // Without local accounts, whoever runs Pulumi needs an Azure RBAC role on the
+            // cluster to install the platform into it.
+            const client = getClientConfigOutput({ provider: azure });
+            access = [
+                new RoleAssignment(
+                    `${name}-deployer-admin`,
+                    {
+                        principalId: client.objectId,
+                        roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${aksRbacClusterAdminRole}`,
+                        scope: cluster.id,
+                    },
+                    child,
+                ),
+            ];
+        }
+
+        const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+            // Entra-only clusters hand out an exec kubeconfig that runs kubelogin.
+            { resourceGroupName: group.name, resourceName: cluster.name, format: entraOnly ? "exec" : undefined },
+            { provider: azure },
+        );
+        this.kubeconfig = pulumi.secret(
+            credentials.kubeconfigs.apply((configs) => {
+                if (configs.length === 0) {
+                    throw new Error(`AKS returned no user kubeconfig for cluster ${config.name}`);
+                }
+                return Buffer.from(configs[0].value, "base64").toString("utf8");
+            }),
+        );
+        this.clusterName = cluster.name;
+        this.pools = cloudNodePools(config.pools);
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: access });
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools });
+    }
+}

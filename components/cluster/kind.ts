@@ -1,0 +1,74 @@
+// A local kind cluster, created and deleted by the program through the kind CLI.
+
+import * as local from "@pulumi/command/local";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { KindClusterConfig } from "../config-types";
+import { kindRelease } from "../kubernetes-versions";
+import { kindNodePools, renderKindConfig } from "./kind-config";
+import type { NodePool, PlatformCluster } from "./types";
+
+export interface KindClusterArgs {
+    readonly config: KindClusterConfig;
+}
+
+// kind writes its progress to stderr; stdout carries only the kubeconfig, read from kind
+// itself rather than from the user's ~/.kube/config.
+const createScript = `set -eu
+if ! command -v kind >/dev/null 2>&1; then
+  echo "kind (${kindRelease}) must be on PATH: https://kind.sigs.k8s.io/docs/user/quick-start/#installation" >&2
+  exit 127
+fi
+config_file=$(mktemp)
+trap 'rm -f "$config_file"' EXIT
+printf '%s\\n' "$KIND_CONFIG" > "$config_file"
+kind create cluster --name "$KIND_CLUSTER_NAME" --config "$config_file" --wait 5m >&2
+kind get kubeconfig --name "$KIND_CLUSTER_NAME"
+`;
+
+const deleteScript = `set -eu
+kind delete cluster --name "$KIND_CLUSTER_NAME"
+`;
+
+export class KindCluster extends pulumi.ComponentResource implements PlatformCluster {
+    readonly provider: k8s.Provider;
+    readonly pools: readonly NodePool[];
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+
+    constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fawkes:cluster:KindCluster", name, {}, opts);
+        const { config } = args;
+        this.pools = kindNodePools(config);
+
+        const cluster = new local.Command(
+            `${name}-kind`,
+            {
+                create: createScript,
+                delete: deleteScript,
+                environment: { KIND_CLUSTER_NAME: config.name, KIND_CONFIG: renderKindConfig(config) },
+                // Never echo stdout: it is the admin kubeconfig.
+                logging: "stderr",
+            },
+            {
+                parent: this,
+                additionalSecretOutputs: ["stdout"],
+                // A kind cluster cannot be changed in place: any change recreates it, and the
+                // old one must go first because the new one takes the same name.
+                replaceOnChanges: ["*"],
+                deleteBeforeReplace: true,
+            },
+        );
+
+        this.kubeconfig = pulumi.secret(cluster.stdout);
+        this.clusterName = pulumi.output(config.name);
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            // A laptop cluster can vanish (Docker restarted, `kind delete`): let Pulumi drop
+            // what it cannot reach instead of failing every later run.
+            { kubeconfig: this.kubeconfig, deleteUnreachable: true },
+            { parent: this },
+        );
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools });
+    }
+}

@@ -1,0 +1,59 @@
+// The one shape every cluster backend returns, so nothing downstream knows which backend
+// built the cluster.
+
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PoolConfig } from "../config-types";
+
+/** Label every node carries with the name of its pool; workloads select pools with it. */
+export const poolLabel = "fawkes.dev/pool";
+
+export interface NodeTaint {
+    readonly key: string;
+    readonly value?: string;
+    readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** A group of identical nodes as the cluster runs them, with what budgeting needs. */
+export interface NodePool {
+    readonly name: string;
+    /** kind's control plane is modelled as a pool so the budget can count its capacity. */
+    readonly role: "control-plane" | "worker";
+    readonly count: number;
+    /** Capacity per node (not allocatable: reservations are the budget's business). */
+    readonly cpu: number;
+    readonly memoryGiB: number;
+    readonly diskGiB?: number;
+    readonly instanceType?: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly taints: readonly NodeTaint[];
+}
+
+export interface PlatformCluster {
+    /** Provider for every in-cluster resource; the default Kubernetes provider is never used. */
+    readonly provider: k8s.Provider;
+    readonly pools: readonly NodePool[];
+    /** Admin kubeconfig, always a secret output. */
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+}
+
+/** Node labels for a pool: the pool label plus any backend-specific extras. */
+export function poolLabels(name: string, extra: Record<string, string> = {}): Record<string, string> {
+    return { [poolLabel]: name, ...extra };
+}
+
+/** Worker pools of a managed cloud cluster: each configured pool, labelled, untainted. */
+export function cloudNodePools(pools: readonly PoolConfig[]): NodePool[] {
+    return pools.map((p) => ({
+        name: p.name,
+        role: "worker",
+        count: p.count,
+        cpu: p.cpu,
+        memoryGiB: p.memoryGiB,
+        diskGiB: p.diskGiB,
+        instanceType: p.instanceType,
+        labels: poolLabels(p.name),
+        taints: [],
+    }));
+}

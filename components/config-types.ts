@@ -1,0 +1,69 @@
+// The typed, validated shape of a stack's configuration. Produced only by config.ts.
+
+export const clusterProviders = ["kind", "eks", "aks"] as const;
+export type ClusterProvider = (typeof clusterProviders)[number];
+
+export const tlsIssuers = ["local-ca", "letsencrypt-staging", "letsencrypt"] as const;
+export type TlsIssuer = (typeof tlsIssuers)[number];
+
+export const ingressControllers = ["traefik", "ingress-nginx"] as const;
+export type IngressController = (typeof ingressControllers)[number];
+
+/** A group of identical worker nodes. */
+export interface PoolConfig {
+    readonly name: string;
+    readonly count: number;
+    /** Cloud instance type (EKS/AKS); absent on kind. */
+    readonly instanceType?: string;
+    /** vCPU per node. On kind this is declared for budgeting, not enforced by Docker. */
+    readonly cpu: number;
+    readonly memoryGiB: number;
+    /** Root/OS disk per node (EKS/AKS); absent on kind, whose nodes share the host's disk. */
+    readonly diskGiB?: number;
+    /** CPU architecture, from the instance table or assumed x86_64 for custom sizes. */
+    readonly arch: "x86_64" | "arm64";
+}
+
+interface ClusterBase {
+    readonly name: string;
+    readonly kubernetesVersion: string;
+    readonly pools: readonly PoolConfig[];
+}
+
+export interface KindClusterConfig extends ClusterBase {
+    readonly provider: "kind";
+    /** The control-plane node, declared like a pool for budgeting. */
+    readonly controlPlane: { readonly cpu: number; readonly memoryGiB: number };
+}
+
+export interface EksClusterConfig extends ClusterBase {
+    readonly provider: "eks";
+    readonly region: string;
+    /** CIDRs allowed to reach the public API endpoint; empty means private endpoint only. */
+    readonly endpointPublicAccessCidrs: readonly string[];
+    /** Explicit AZs, or undefined to take the region's first three. */
+    readonly availabilityZones?: readonly string[];
+}
+
+export interface AksClusterConfig extends ClusterBase {
+    readonly provider: "aks";
+    readonly location: string;
+    readonly resourceGroupName: string;
+}
+
+export type ClusterConfig = KindClusterConfig | EksClusterConfig | AksClusterConfig;
+
+export interface PlatformConfig {
+    readonly stack: string;
+    readonly cluster: ClusterConfig;
+    readonly domain: string;
+    readonly tls: { readonly issuer: TlsIssuer; readonly email?: string };
+    readonly ingress: { readonly controller: IngressController };
+    readonly gitops: { readonly repoURL: string; readonly targetRevision: string; readonly path: string };
+    readonly budget: { readonly targetUtilization: number };
+    /** Catalog app name → enabled. Only names the catalog knows. */
+    readonly apps: Readonly<Record<string, boolean>>;
+    readonly ha: boolean;
+    /** Things that are allowed but deserve a warning at preview. */
+    readonly warnings: readonly string[];
+}

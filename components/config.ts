@@ -1,0 +1,548 @@
+// The one place that reads stack configuration. `loadConfig` reads the raw values through
+// `pulumi.Config`; `parseConfig` validates them and returns a frozen, typed PlatformConfig,
+// or throws one ConfigError that lists every problem, before any resource is registered.
+
+import * as pulumi from "@pulumi/pulumi";
+import { catalogAppNames } from "./catalog";
+import {
+    type AksClusterConfig,
+    type ClusterConfig,
+    type ClusterProvider,
+    clusterProviders,
+    type EksClusterConfig,
+    ingressControllers,
+    type KindClusterConfig,
+    type PlatformConfig,
+    type PoolConfig,
+    tlsIssuers,
+} from "./config-types";
+import { type CloudProvider, instanceTypes, lookupInstanceType } from "./instance-types";
+import { kubernetesVersions } from "./kubernetes-versions";
+import {
+    booleanValue,
+    deepFreeze,
+    isDnsLabel,
+    isDnsName,
+    isIpv4Cidr,
+    isPlainObject,
+    numberIn,
+    oneOf,
+    parseObject,
+    type PlainObject,
+    Problems,
+    rejectUnknownFields,
+    stringMatching,
+} from "./validation";
+
+export * from "./config-types";
+
+/** The project's config namespace (the `name` in Pulumi.yaml). */
+export const configNamespace = "fawkes";
+
+/**
+ * Defaults for keys whose default does not depend on the stack. Pulumi.yaml declares the
+ * same values (a test keeps the two equal); the program applies them itself too, because
+ * the CLI applies Pulumi.yaml defaults but a test harness or the Automation API may not.
+ */
+export const configDefaults = {
+    domain: "fawkes.localtest.me",
+    tls: { issuer: "local-ca" },
+    ingress: { controller: "traefik" },
+    gitops: { targetRevision: "main" },
+    budget: { targetUtilization: 0.7 },
+    apps: {},
+    ha: false,
+} as const;
+
+/** Pool layout of the reference platform: 4 worker nodes in the cloud, 3 + control plane on kind. */
+const referencePools: readonly { name: string; count: number }[] = [
+    { name: "platform", count: 2 },
+    { name: "ci", count: 1 },
+    { name: "apps", count: 1 },
+];
+const kindNode = { cpu: 4, memoryGiB: 16 };
+const defaultInstanceType: Readonly<Record<CloudProvider, string>> = { eks: "m5.xlarge", aks: "Standard_D4s_v5" };
+const defaultDiskGiB = 100;
+const diskRange: Readonly<Record<CloudProvider, { min: number; max: number }>> = {
+    eks: { min: 20, max: 16384 },
+    aks: { min: 30, max: 2048 },
+};
+
+/** Raw values as Pulumi hands them to the program: strings, structured ones as JSON. */
+export interface RawConfig {
+    readonly cluster?: string;
+    readonly domain?: string;
+    readonly tls?: string;
+    readonly ingress?: string;
+    readonly gitops?: string;
+    readonly budget?: string;
+    readonly apps?: string;
+    readonly ha?: string;
+    /** `aws:region`, the fallback for `fawkes:cluster.region`. */
+    readonly awsRegion?: string;
+    /** `azure-native:location`, the fallback for `fawkes:cluster.location`. */
+    readonly azureLocation?: string;
+}
+
+/** Reads the stack's config through pulumi.Config and validates it. */
+export function loadConfig(): PlatformConfig {
+    const fawkes = new pulumi.Config(configNamespace);
+    const raw: RawConfig = {
+        cluster: fawkes.get("cluster"),
+        domain: fawkes.get("domain"),
+        tls: fawkes.get("tls"),
+        ingress: fawkes.get("ingress"),
+        gitops: fawkes.get("gitops"),
+        budget: fawkes.get("budget"),
+        apps: fawkes.get("apps"),
+        ha: fawkes.get("ha"),
+        awsRegion: new pulumi.Config("aws").get("region"),
+        azureLocation: new pulumi.Config("azure-native").get("location"),
+    };
+    return parseConfig(raw, pulumi.getStack());
+}
+
+/** Validates raw config for `stack`. Pure: no Pulumi runtime needed. */
+export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
+    const problems = new Problems();
+    const warnings: string[] = [];
+
+    const ha = booleanValue(problems, "fawkes:ha", raw.ha, configDefaults.ha);
+    const cluster = parseCluster(problems, warnings, raw, stack, ha);
+    const domain =
+        raw.domain === undefined
+            ? configDefaults.domain
+            : stringMatching(problems, "fawkes:domain", raw.domain, isDnsName, "a lower-case DNS name with at least two labels, e.g. fawkes.example.com");
+    const tls = parseTls(problems, raw.tls, domain);
+    const ingress = parseIngress(problems, warnings, raw.ingress);
+    const gitops = parseGitops(problems, raw.gitops, stack);
+    const budget = parseBudget(problems, raw.budget);
+    const apps = parseApps(problems, raw.apps);
+
+    problems.throwIfAny();
+    const config: PlatformConfig = {
+        stack,
+        cluster: cluster!,
+        domain: domain!,
+        tls: tls!,
+        ingress: ingress!,
+        gitops: gitops!,
+        budget: budget!,
+        apps: apps!,
+        ha,
+        warnings,
+    };
+    return deepFreeze(config);
+}
+
+/** `fawkes-<stack>`, made into a valid cluster name whatever the stack is called. */
+export function defaultClusterName(stack: string): string {
+    const cleaned = `fawkes-${stack}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/-+/g, "-")
+        .slice(0, 40)
+        .replace(/^-+|-+$/g, "");
+    return cleaned === "" ? "fawkes" : cleaned;
+}
+
+const commonClusterFields = ["provider", "name", "kubernetesVersion", "pools"];
+const clusterFields: Readonly<Record<ClusterProvider, readonly string[]>> = {
+    kind: commonClusterFields,
+    eks: [...commonClusterFields, "region", "endpointPublicAccessCidrs", "availabilityZones"],
+    aks: [...commonClusterFields, "location", "resourceGroupName"],
+};
+
+function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, stack: string, ha: boolean): ClusterConfig | undefined {
+    const key = "fawkes:cluster";
+    const obj = parseObject(problems, key, raw.cluster);
+    if (obj === undefined) {
+        if (raw.cluster === undefined) {
+            problems.add(`${key}.provider`, undefined, `one of ${clusterProviders.join(" | ")} (required; e.g. pulumi config set --path ${key}.provider kind)`);
+        }
+        return undefined;
+    }
+    const provider = oneOf(problems, `${key}.provider`, obj.provider, clusterProviders, undefined);
+    if (provider === undefined) {
+        return undefined;
+    }
+    rejectFieldsOfOtherBackends(problems, key, obj, provider);
+
+    const name =
+        obj.name === undefined
+            ? defaultClusterName(stack)
+            : stringMatching(problems, `${key}.name`, obj.name, (s) => isDnsLabel(s, 40), "a DNS-1123 label (lower-case letters, digits and '-') of at most 40 characters");
+    const kubernetesVersion = parseKubernetesVersion(problems, `${key}.kubernetesVersion`, obj.kubernetesVersion, provider);
+    const pools = parsePools(problems, `${key}.pools`, obj.pools, provider);
+    const base = { name: name!, kubernetesVersion: kubernetesVersion!, pools };
+
+    switch (provider) {
+        case "kind": {
+            const kind: KindClusterConfig = { provider, ...base, controlPlane: { ...kindNode } };
+            return kind;
+        }
+        case "eks":
+            return parseEks(problems, warnings, key, obj, raw, ha, base);
+        case "aks":
+            return parseAks(problems, key, obj, raw, base);
+    }
+}
+
+function rejectFieldsOfOtherBackends(problems: Problems, key: string, obj: PlainObject, provider: ClusterProvider): void {
+    const own = clusterFields[provider];
+    for (const field of Object.keys(obj)) {
+        if (own.includes(field)) {
+            continue;
+        }
+        const owners = clusterProviders.filter((p) => clusterFields[p].includes(field));
+        problems.add(
+            `${key}.${field}`,
+            obj[field],
+            owners.length > 0
+                ? `nothing: ${field} applies to provider ${owners.join("/")} only, and this stack's provider is ${provider}`
+                : `no such field; known fields for provider ${provider}: ${own.join(", ")}`,
+        );
+    }
+}
+
+function parseKubernetesVersion(problems: Problems, key: string, value: unknown, provider: ClusterProvider): string | undefined {
+    const window = kubernetesVersions[provider];
+    if (value === undefined) {
+        return window.defaultVersion;
+    }
+    if (typeof value === "number") {
+        problems.add(key, value, `a quoted string such as "${window.defaultVersion}" (YAML reads 1.30 as the number 1.3); supported on ${provider}: ${window.supported.join(", ")}`);
+        return undefined;
+    }
+    if (typeof value !== "string" || !window.supported.includes(value)) {
+        problems.add(key, value, `a "1.N" version supported on ${provider}: ${window.supported.join(", ")}`);
+        return undefined;
+    }
+    return value;
+}
+
+function parsePools(problems: Problems, key: string, value: unknown, provider: ClusterProvider): PoolConfig[] {
+    if (value === undefined) {
+        return referencePools.map((p) => defaultPool(provider, p.name, provider === "kind" ? 1 : p.count));
+    }
+    if (!Array.isArray(value) || value.length === 0) {
+        problems.add(key, value, "a non-empty list of pools: { name, count, instanceType?, cpu?, memoryGiB?, diskGiB? }");
+        return [];
+    }
+    const seen = new Set<string>();
+    const pools: PoolConfig[] = [];
+    value.forEach((item, i) => {
+        const pool = parsePool(problems, `${key}[${i}]`, item, provider, seen);
+        if (pool !== undefined) {
+            pools.push(pool);
+        }
+    });
+    return pools;
+}
+
+function defaultPool(provider: ClusterProvider, name: string, count: number): PoolConfig {
+    if (provider === "kind") {
+        return { name, count, ...kindNode, arch: "x86_64" };
+    }
+    const instanceType = defaultInstanceType[provider];
+    const spec = lookupInstanceType(provider, instanceType)!;
+    return { name, count, instanceType, cpu: spec.cpu, memoryGiB: spec.memoryGiB, diskGiB: defaultDiskGiB, arch: spec.arch };
+}
+
+const poolFields: Readonly<Record<ClusterProvider, readonly string[]>> = {
+    kind: ["name", "count", "cpu", "memoryGiB"],
+    eks: ["name", "count", "instanceType", "cpu", "memoryGiB", "diskGiB"],
+    aks: ["name", "count", "instanceType", "cpu", "memoryGiB", "diskGiB"],
+};
+
+function parsePoolName(problems: Problems, key: string, value: unknown, provider: ClusterProvider, seen: Set<string>): string | undefined {
+    // AKS agent pool names are stricter than Kubernetes labels: a letter first, then
+    // lower-case letters and digits only, 12 characters at most for Linux pools.
+    const name =
+        provider === "aks"
+            ? stringMatching(problems, key, value, (s) => /^[a-z][a-z0-9]{0,11}$/.test(s), "an AKS pool name: a lower-case letter, then lower-case letters or digits, 12 characters at most")
+            : stringMatching(problems, key, value, (s) => isDnsLabel(s, 40), "a DNS-1123 label of at most 40 characters");
+    if (name === undefined) {
+        return undefined;
+    }
+    if (provider === "kind" && name === "control-plane") {
+        problems.add(key, value, "any other name: kind's control-plane node is added by the program");
+        return undefined;
+    }
+    if (seen.has(name)) {
+        problems.add(key, value, "a name not used by another pool of this cluster");
+        return undefined;
+    }
+    seen.add(name);
+    return name;
+}
+
+function parsePool(problems: Problems, key: string, item: unknown, provider: ClusterProvider, seen: Set<string>): PoolConfig | undefined {
+    if (!isPlainObject(item)) {
+        problems.add(key, item, "an object { name, count, instanceType?, cpu?, memoryGiB?, diskGiB? }");
+        return undefined;
+    }
+    const before = problems.count;
+    for (const field of Object.keys(item)) {
+        if (!poolFields[provider].includes(field)) {
+            problems.add(
+                `${key}.${field}`,
+                item[field],
+                poolFields.eks.includes(field)
+                    ? `nothing: ${field} applies to eks and aks pools; kind nodes are containers on this machine`
+                    : `no such field; known pool fields: ${poolFields[provider].join(", ")}`,
+            );
+        }
+    }
+    const name = parsePoolName(problems, `${key}.name`, item.name, provider, seen);
+    const count = numberIn(problems, `${key}.count`, item.count, { min: 1, max: 100, integer: true, describe: "a whole number of nodes from 1 to 100" });
+    const cpu = item.cpu === undefined ? undefined : numberIn(problems, `${key}.cpu`, item.cpu, { min: 1, max: 448, integer: true, describe: "a whole number of vCPUs per node, at least 1" });
+    const memoryGiB =
+        item.memoryGiB === undefined ? undefined : numberIn(problems, `${key}.memoryGiB`, item.memoryGiB, { min: 1, max: 24576, describe: "memory per node in GiB, at least 1" });
+
+    if (provider === "kind") {
+        return problems.count > before ? undefined : { name: name!, count: count!, cpu: cpu ?? kindNode.cpu, memoryGiB: memoryGiB ?? kindNode.memoryGiB, arch: "x86_64" };
+    }
+
+    const range = diskRange[provider];
+    const diskGiB =
+        item.diskGiB === undefined
+            ? defaultDiskGiB
+            : numberIn(problems, `${key}.diskGiB`, item.diskGiB, { ...range, integer: true, describe: `a whole number of GiB from ${range.min} to ${range.max}` });
+    const instanceType = item.instanceType ?? defaultInstanceType[provider];
+    const sized = sizeInstance(problems, key, provider, instanceType, cpu, memoryGiB);
+    if (problems.count > before || sized === undefined) {
+        return undefined;
+    }
+    return { name: name!, count: count!, instanceType: instanceType as string, diskGiB: diskGiB!, ...sized };
+}
+
+/** cpu/memory come from the instance table; explicit values must agree with it or stand in for an unknown type. */
+function sizeInstance(
+    problems: Problems,
+    key: string,
+    provider: CloudProvider,
+    instanceType: unknown,
+    cpu: number | undefined,
+    memoryGiB: number | undefined,
+): Pick<PoolConfig, "cpu" | "memoryGiB" | "arch"> | undefined {
+    const pattern = provider === "eks" ? /^[a-z][a-z0-9-]*\.[a-z0-9]+$/ : /^Standard_[A-Za-z0-9_]+$/;
+    const example = defaultInstanceType[provider];
+    if (typeof instanceType !== "string" || !pattern.test(instanceType)) {
+        problems.add(`${key}.instanceType`, instanceType, `an ${provider === "eks" ? "EC2 instance type" : "Azure VM size"} such as ${example}`);
+        return undefined;
+    }
+    const known = lookupInstanceType(provider, instanceType);
+    if (known === undefined) {
+        if (cpu === undefined || memoryGiB === undefined) {
+            problems.add(
+                `${key}.instanceType`,
+                instanceType,
+                `a type in the built-in table for ${provider} (${Object.keys(instanceTypes[provider]).join(", ")}), or give cpu and memoryGiB for this one`,
+            );
+            return undefined;
+        }
+        return { cpu, memoryGiB, arch: "x86_64" };
+    }
+    if (cpu !== undefined && cpu !== known.cpu) {
+        problems.add(`${key}.cpu`, cpu, `${known.cpu} (what ${instanceType} has), or leave cpu unset`);
+    }
+    if (memoryGiB !== undefined && memoryGiB !== known.memoryGiB) {
+        problems.add(`${key}.memoryGiB`, memoryGiB, `${known.memoryGiB} (what ${instanceType} has), or leave memoryGiB unset`);
+    }
+    return { cpu: known.cpu, memoryGiB: known.memoryGiB, arch: known.arch };
+}
+
+/** A field of the cluster object that may instead come from a provider's own config key. */
+function fromEitherKey(problems: Problems, key: string, own: unknown, fallbackKey: string, fallback: string | undefined): unknown {
+    if (own !== undefined && fallback !== undefined && own !== fallback) {
+        problems.add(key, own, `the same value as ${fallbackKey} (${JSON.stringify(fallback)}), or only one of the two`);
+    }
+    return own ?? fallback;
+}
+
+type ClusterBaseFields = Pick<ClusterConfig, "name" | "kubernetesVersion" | "pools">;
+
+function parseEks(
+    problems: Problems,
+    warnings: string[],
+    key: string,
+    obj: PlainObject,
+    raw: RawConfig,
+    ha: boolean,
+    base: ClusterBaseFields,
+): EksClusterConfig | undefined {
+    const regionValue = fromEitherKey(problems, `${key}.region`, obj.region, "aws:region", raw.awsRegion);
+    const region = stringMatching(
+        problems,
+        `${key}.region`,
+        regionValue,
+        (s) => /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/.test(s),
+        "an AWS region such as eu-west-1 (required for eks; or set aws:region)",
+    );
+
+    let cidrs: string[] = [];
+    const cidrKey = `${key}.endpointPublicAccessCidrs`;
+    if (obj.endpointPublicAccessCidrs !== undefined) {
+        const value = obj.endpointPublicAccessCidrs;
+        if (!Array.isArray(value) || !value.every((c) => typeof c === "string" && isIpv4Cidr(c))) {
+            problems.add(cidrKey, value, "a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]; [] keeps the API endpoint private");
+        } else if (ha && value.includes("0.0.0.0/0")) {
+            problems.add(cidrKey, value, "CIDRs narrower than 0.0.0.0/0: an ha stack must not open its API endpoint to the whole internet");
+        } else {
+            cidrs = value as string[];
+            if (cidrs.includes("0.0.0.0/0")) {
+                warnings.push(`${cidrKey} includes 0.0.0.0/0: the EKS API endpoint is reachable from the whole internet`);
+            }
+        }
+    }
+
+    let zones: string[] | undefined;
+    const zoneKey = `${key}.availabilityZones`;
+    if (obj.availabilityZones !== undefined) {
+        const value = obj.availabilityZones;
+        const inRegion = (z: unknown) => typeof z === "string" && region !== undefined && new RegExp(`^${region}[a-z]$`).test(z);
+        if (!Array.isArray(value) || value.length < 2 || new Set(value).size !== value.length || !value.every(inRegion)) {
+            problems.add(zoneKey, value, `at least two distinct availability zones of the region, such as ["${region ?? "eu-west-1"}a", "${region ?? "eu-west-1"}b"]`);
+        } else {
+            zones = value as string[];
+        }
+    }
+    if (region === undefined) {
+        return undefined;
+    }
+    return { provider: "eks", ...base, region, endpointPublicAccessCidrs: cidrs, availabilityZones: zones };
+}
+
+function parseAks(problems: Problems, key: string, obj: PlainObject, raw: RawConfig, base: ClusterBaseFields): AksClusterConfig | undefined {
+    const locationValue = fromEitherKey(problems, `${key}.location`, obj.location, "azure-native:location", raw.azureLocation);
+    const location = stringMatching(
+        problems,
+        `${key}.location`,
+        locationValue,
+        (s) => /^[a-z][a-z0-9]+$/.test(s),
+        "an Azure location such as westeurope (required for aks; or set azure-native:location)",
+    );
+    const resourceGroupName =
+        obj.resourceGroupName === undefined
+            ? `rg-${base.name}`
+            : stringMatching(
+                  problems,
+                  `${key}.resourceGroupName`,
+                  obj.resourceGroupName,
+                  (s) => /^[-\w.()]{1,90}$/.test(s) && !s.endsWith("."),
+                  "an Azure resource group name: 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
+              );
+    if (location === undefined || resourceGroupName === undefined) {
+        return undefined;
+    }
+    return { provider: "aks", ...base, location, resourceGroupName };
+}
+
+/** Domains that resolve only on this machine: ACME servers can never reach them. */
+function isLocalOnlyDomain(domain: string): boolean {
+    return /(^|\.)(localtest\.me|localhost|local|internal|test)$/.test(domain);
+}
+
+function parseTls(problems: Problems, rawValue: string | undefined, domain: string | undefined): PlatformConfig["tls"] | undefined {
+    const key = "fawkes:tls";
+    const obj = parseObject(problems, key, rawValue) ?? {};
+    rejectUnknownFields(problems, key, obj, ["issuer", "email"]);
+    const issuer = oneOf(problems, `${key}.issuer`, obj.issuer, tlsIssuers, configDefaults.tls.issuer);
+    if (issuer === undefined || issuer === "local-ca") {
+        return issuer === undefined ? undefined : { issuer };
+    }
+    if (domain !== undefined && isLocalOnlyDomain(domain)) {
+        problems.add(`${key}.issuer`, issuer, `local-ca: the domain ${domain} is not publicly resolvable, so Let's Encrypt cannot validate it`);
+    }
+    const email = stringMatching(
+        problems,
+        `${key}.email`,
+        obj.email,
+        (s) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s),
+        `an e-mail address for the ACME account (required when issuer is ${issuer})`,
+    );
+    return email === undefined ? undefined : { issuer, email };
+}
+
+function parseIngress(problems: Problems, warnings: string[], rawValue: string | undefined): PlatformConfig["ingress"] | undefined {
+    const key = "fawkes:ingress";
+    const obj = parseObject(problems, key, rawValue) ?? {};
+    rejectUnknownFields(problems, key, obj, ["controller"]);
+    const controller = oneOf(problems, `${key}.controller`, obj.controller, ingressControllers, configDefaults.ingress.controller);
+    if (controller === "ingress-nginx") {
+        warnings.push(
+            `${key}.controller is ingress-nginx: the ingress-nginx project was retired upstream in March 2026 and ` +
+                "gets no further releases or security fixes. Prefer traefik (the default).",
+        );
+    }
+    return controller === undefined ? undefined : { controller };
+}
+
+const httpsGitUrl = /^https:\/\/[a-z0-9.-]+(:\d+)?\/[\w./~-]+$/i;
+const sshGitUrl = /^(ssh:\/\/[\w.-]+@[a-z0-9.-]+(:\d+)?\/[\w./~-]+|[\w.-]+@[a-z0-9.-]+:[\w./~-]+)$/i;
+
+function parseGitops(problems: Problems, rawValue: string | undefined, stack: string): PlatformConfig["gitops"] | undefined {
+    const key = "fawkes:gitops";
+    const obj = parseObject(problems, key, rawValue) ?? {};
+    rejectUnknownFields(problems, key, obj, ["repoURL", "targetRevision", "path"]);
+    const repoURL = stringMatching(
+        problems,
+        `${key}.repoURL`,
+        obj.repoURL,
+        (s) => httpsGitUrl.test(s) || sshGitUrl.test(s),
+        "the Git URL Argo CD syncs from, https://host/org/repo.git or git@host:org/repo.git (required)",
+    );
+    const targetRevision =
+        obj.targetRevision === undefined
+            ? configDefaults.gitops.targetRevision
+            : stringMatching(problems, `${key}.targetRevision`, obj.targetRevision, (s) => /^[\w./-]{1,255}$/.test(s), "a branch, tag or commit, e.g. main");
+    const path =
+        obj.path === undefined
+            ? `platform/${stack}`
+            : stringMatching(
+                  problems,
+                  `${key}.path`,
+                  obj.path,
+                  (s) => /^[\w.-]+(\/[\w.-]+)*$/.test(s) && !s.split("/").some((seg) => seg === ".." || seg === "."),
+                  "a relative path inside the repository, e.g. platform/dev (no leading '/', no '..')",
+              );
+    if (repoURL === undefined || targetRevision === undefined || path === undefined) {
+        return undefined;
+    }
+    return { repoURL, targetRevision, path };
+}
+
+function parseBudget(problems: Problems, rawValue: string | undefined): PlatformConfig["budget"] | undefined {
+    const key = "fawkes:budget";
+    const obj = parseObject(problems, key, rawValue) ?? {};
+    rejectUnknownFields(problems, key, obj, ["targetUtilization"]);
+    if (obj.targetUtilization === undefined) {
+        return { targetUtilization: configDefaults.budget.targetUtilization };
+    }
+    const targetUtilization = numberIn(problems, `${key}.targetUtilization`, obj.targetUtilization, {
+        min: 0,
+        minExclusive: true,
+        max: 1,
+        describe: "a fraction in (0, 1], e.g. 0.7 for 70 %",
+    });
+    return targetUtilization === undefined ? undefined : { targetUtilization };
+}
+
+function parseApps(problems: Problems, rawValue: string | undefined): PlatformConfig["apps"] | undefined {
+    const key = "fawkes:apps";
+    const obj = parseObject(problems, key, rawValue);
+    if (obj === undefined) {
+        return rawValue === undefined ? {} : undefined;
+    }
+    const known = catalogAppNames();
+    const apps: Record<string, boolean> = {};
+    for (const [name, value] of Object.entries(obj)) {
+        if (!known.includes(name)) {
+            problems.add(`${key}.${name}`, value, `an app of the catalog (${known.length > 0 ? known.join(", ") : "none yet: the catalog is empty"})`);
+            continue;
+        }
+        apps[name] = booleanValue(problems, `${key}.${name}`, value, false);
+    }
+    return apps;
+}

@@ -1,0 +1,16 @@
+// Entry point of the Fawkes platform program: config → platform → stack outputs.
+
+import { loadConfig } from "./components/config";
+import { buildPlatform } from "./components/platform";
+
+const config = loadConfig();
+const platform = buildPlatform(config);
+
+export const clusterProvider = config.cluster.provider;
+export const clusterName = platform.cluster.clusterName;
+export const kubernetesVersion = config.cluster.kubernetesVersion;
+/** Admin kubeconfig (secret): `pulumi stack output kubeconfig --show-secrets > kubeconfig`. */
+export const kubeconfig = platform.cluster.kubeconfig;
+export const nodePools = platform.cluster.pools.map((p) => ({ name: p.name, role: p.role, count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, instanceType: p.instanceType }));
+export const domain = config.domain;
+export const ingressController = config.ingress.controller;

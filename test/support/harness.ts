@@ -1,0 +1,248 @@
+// Runs the real program (index.ts) under Pulumi mocks and captures everything it registers:
+// type, name, inputs (with which of them are secret), parent, dependencies, provider,
+// protect and the other resource options that MockResourceArgs does not show.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { mockCall, mockState } from "./mocks";
+
+export const projectRoot = path.resolve(__dirname, "..", "..");
+const projectName = "fawkes";
+
+/** Stack config as plain values keyed `namespace:key`, like a stack file's `config:`. */
+export type StackConfig = Record<string, unknown>;
+
+export interface CapturedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly custom: boolean;
+    readonly parent: string;
+    /** Explicit dependsOn plus the resources whose outputs flow into the inputs. */
+    readonly dependencies: readonly string[];
+    /** URN of the explicit provider, or "" when the default provider would be used. */
+    readonly provider: string;
+    readonly protect: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly replaceOnChanges: readonly string[];
+    readonly additionalSecretOutputs: readonly string[];
+    readonly deleteBeforeReplace: boolean;
+    /** Inputs with secrets unwrapped. */
+    readonly inputs: Record<string, unknown>;
+    /** Dotted paths of the inputs that were marked secret, e.g. `kubeconfig`, `data.password`. */
+    readonly secretInputs: readonly string[];
+    /** Outputs a component registered with registerOutputs (secrets unwrapped). */
+    outputs?: Record<string, unknown>;
+    secretOutputs?: readonly string[];
+}
+
+export interface RunResult {
+    readonly resources: CapturedResource[];
+    /** Stack outputs (secrets unwrapped) and which of them are secret. */
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputs: readonly string[];
+    readonly warnings: readonly string[];
+    /** The error the program failed with, if it did. */
+    readonly error?: Error;
+}
+
+// Markers of Pulumi's property wire format (sdk/nodejs/runtime/rpc.ts).
+const specialSigKey = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const resourceSig = "5cf8f73096256a8f31e491e813e4eb8e";
+const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Turns the wire form of properties into plain values, recording where secrets were. */
+export function decodeProperties(value: unknown, at = "", secrets: string[] = []): unknown {
+    if (Array.isArray(value)) {
+        return value.map((v, i) => decodeProperties(v, `${at}[${i}]`, secrets));
+    }
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[specialSigKey] === secretSig) {
+            secrets.push(at);
+            return decodeProperties(obj.value, at, secrets);
+        }
+        if (obj[specialSigKey] === resourceSig) {
+            return { resourceRef: obj.urn };
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(obj)) {
+            out[k] = decodeProperties(v, at === "" ? k : `${at}.${k}`, secrets);
+        }
+        return out;
+    }
+    return value === unknownValue ? undefined : value;
+}
+
+/** Pulumi.yaml's config defaults, applied as the Pulumi CLI does before a run. */
+export function projectDefaults(): StackConfig {
+    const project = parse(fs.readFileSync(path.join(projectRoot, "Pulumi.yaml"), "utf8")) as { config?: Record<string, Record<string, unknown>> };
+    const defaults: StackConfig = {};
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
+        const fullKey = key.includes(":") ? key : `${projectName}:${key}`;
+        if ("default" in decl) {
+            defaults[fullKey] = decl.default;
+        } else if ("value" in decl) {
+            defaults[fullKey] = decl.value;
+        }
+    }
+    return defaults;
+}
+
+/** The config of `Pulumi.<stack>.yaml` on top of Pulumi.yaml's defaults. */
+export function stackFileConfig(stack: string): StackConfig {
+    const file = path.join(projectRoot, `Pulumi.${stack}.yaml`);
+    const stackFile = parse(fs.readFileSync(file, "utf8")) as { config?: StackConfig };
+    return { ...projectDefaults(), ...structuredClone(stackFile.config ?? {}) };
+}
+
+/** Config values reach a program as strings; structured ones as JSON. */
+function toRuntimeConfig(config: StackConfig): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        if (value !== undefined) {
+            out[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return out;
+}
+
+/** Forget the project's own modules so the next require runs the program afresh. */
+function unloadProgram(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(projectRoot) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(__dirname)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+// A failing program leaves rejected promises inside the SDK's Stack resource that nobody
+// awaits; the real language host reports them as the program's error. The harness returns
+// that error in RunResult instead, so rejections carrying it are expected; any other
+// unhandled rejection is rethrown and fails the test that caused it.
+const reportedErrors = new WeakSet<object>();
+process.on("unhandledRejection", (reason) => {
+    if (typeof reason === "object" && reason !== null && reportedErrors.has(reason)) {
+        return;
+    }
+    throw reason;
+});
+
+type Callback = (err: Error | null, response?: unknown) => void;
+interface MonitorRequest {
+    [getter: string]: () => unknown;
+}
+
+/** Runs index.ts for `stack` with `config`, as `pulumi up` would, against mocks. */
+export async function runProgram(stack: string, config: StackConfig): Promise<RunResult> {
+    pulumi.runtime.setAllConfig(toRuntimeConfig(config));
+    await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args) }), call: mockCall }, projectName, stack, false);
+
+    const resources: CapturedResource[] = [];
+    const byUrn = new Map<string, CapturedResource>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, (req: MonitorRequest, cb: Callback) => void>;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, response) => {
+            if (!err && response) {
+                const urn = (response as { getUrn(): string }).getUrn();
+                const secretInputs: string[] = [];
+                const object = req.getObject() as { toJavaScript(): unknown } | undefined;
+                const inputs = decodeProperties(object?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>;
+                const providerRef = String(req.getProvider() ?? "");
+                const captured: CapturedResource = {
+                    type: req.getType() as string,
+                    name: req.getName() as string,
+                    urn,
+                    custom: req.getCustom() as boolean,
+                    parent: req.getParent() as string,
+                    dependencies: req.getDependenciesList() as string[],
+                    provider: providerRef.split("::").slice(0, -1).join("::"),
+                    protect: req.getProtect() === true,
+                    ignoreChanges: req.getIgnorechangesList() as string[],
+                    replaceOnChanges: req.getReplaceonchangesList() as string[],
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList() as string[],
+                    deleteBeforeReplace: req.getDeletebeforereplace() === true,
+                    inputs,
+                    secretInputs,
+                };
+                resources.push(captured);
+                byUrn.set(urn, captured);
+            }
+            cb(err, response);
+        });
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+        const target = byUrn.get(req.getUrn() as string);
+        if (target) {
+            const secrets: string[] = [];
+            const outputs = req.getOutputs() as { toJavaScript(): unknown } | undefined;
+            target.outputs = decodeProperties(outputs?.toJavaScript() ?? {}, "", secrets) as Record<string, unknown>;
+            target.secretOutputs = secrets;
+        }
+        registerOutputs(req, cb);
+    };
+
+    const warnings: string[] = [];
+    const originalWarn = pulumi.log.warn;
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (msg: string) => {
+        warnings.push(msg);
+    };
+
+    let error: Error | undefined;
+    try {
+        unloadProgram();
+        // require, not import(): under nodenext a dynamic import stays ESM and cannot load
+        // the TypeScript entry point; the Pulumi language host also requires the program.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await pulumi.runtime.runInPulumiStack(async () => require(path.join(projectRoot, "index.ts")) as Record<string, unknown>);
+    } catch (e) {
+        error = e as Error;
+        reportedErrors.add(error);
+    } finally {
+        // Registrations that no stack output waits on are still in flight: drain them.
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch((e: Error) => (error ??= e));
+        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
+    }
+
+    const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+    return {
+        resources: resources.filter((r) => r !== stackResource),
+        outputs: stackResource?.outputs ?? {},
+        secretOutputs: stackResource?.secretOutputs ?? [],
+        warnings,
+        error,
+    };
+}
+
+/** Runs a stack file (`Pulumi.<stack>.yaml`), optionally changing its config first. */
+export async function runStackFile(stack: string, change?: (config: StackConfig) => void): Promise<RunResult> {
+    const config = stackFileConfig(stack);
+    change?.(config);
+    return runProgram(stack, config);
+}
+
+/** Like runStackFile, but fails the test with the program's own error if it failed. */
+export async function runStackFileOk(stack: string, change?: (config: StackConfig) => void): Promise<RunResult> {
+    const result = await runStackFile(stack, change);
+    if (result.error) {
+        throw result.error;
+    }
+    return result;
+}
+
+/**
+ * The program's ConfigError, recognised by shape: each run loads the program's modules
+ * afresh, so its error class is not the one a spec imports.
+ */
+export function asConfigError(error: unknown): { message: string; problems: { key: string; shown: string; allowed: string }[] } | undefined {
+    const e = error as { name?: string; problems?: unknown } | undefined;
+    return e?.name === "ConfigError" && Array.isArray(e.problems) ? (e as ReturnType<typeof asConfigError>) : undefined;
+}
+
+// Small query helpers for specs.
+export const ofType = (run: RunResult, type: string) => run.resources.filter((r) => r.type === type);
+export const byUrn = (run: RunResult, urn: string) => run.resources.find((r) => r.urn === urn);
