@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { kindNodeImages } from "../components/kubernetes-versions";
-import { byUrn, ofType, projectDefaults, projectRoot, type RunResult, runStackFileOk } from "./support/harness";
+import { byUrn, ofType, plainMocks, projectDefaults, projectRoot, type RunResult, runStackFile, runStackFileOk } from "./support/harness";
 
 const poolLabel = "fawkes.dev/pool";
 
@@ -105,6 +105,14 @@ describe("cluster backends (mocked runs of the stack files)", function () {
             assert.ok(zones("kubernetes.io/role/elb").size >= 2, "public subnets in >= 2 zones");
             assert.ok(zones("kubernetes.io/role/internal-elb").size >= 2, "private subnets in >= 2 zones");
             assert.equal(ofType(prod, "aws:ec2/natGateway:NatGateway").length, 3, "ha: a NAT gateway per zone");
+        });
+
+        it("looks up the region's first three zones when none are configured", async () => {
+            const run = await runStackFileOk("prod", (c) => {
+                delete (c["fawkes:cluster"] as Record<string, unknown>).availabilityZones;
+            });
+            const zones = ofType(run, "aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone);
+            assert.deepEqual([...new Set(zones)].sort(), ["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
         });
 
         it("encrypts Secrets with a rotated KMS key created for the cluster", () => {
@@ -293,6 +301,15 @@ describe("cluster backends (mocked runs of the stack files)", function () {
             assert.match(run.warnings[0], /ingress-nginx.*retired upstream in March 2026/);
         });
     });
+
+    for (const stack of ["dev", "prod", "prod-aks"]) {
+        it(`${stack}: runs under a plain mock harness too (inputs echoed, default project name)`, async () => {
+            const run = await runStackFile(stack, undefined, { mocks: plainMocks, project: "project" });
+            assert.equal(run.error, undefined, String(run.error));
+            assert.ok(ofType(run, "pulumi:providers:kubernetes").length === 1);
+            assert.ok(run.secretOutputs.includes("kubeconfig"));
+        });
+    }
 
     it("a dev run never loads the AWS or Azure SDKs", function () {
         this.timeout(60_000);

@@ -51,7 +51,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         const zones = config.availabilityZones
             ? pulumi.output([...config.availabilityZones])
             : getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, { provider: aws }).names.apply(
-                  (names) => {
+                  (names = []) => {
                       if (names.length < maxZones) {
                           throw new Error(
                               `region ${config.region} offers ${names.length} availability zone(s) without opt-in; ` +
@@ -122,7 +122,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         this.clusterName = cluster.name;
         this.kubeconfig = pulumi.secret(
             pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) =>
-                eksKubeconfig(clusterName, endpoint, ca.data ?? "", config.region),
+                eksKubeconfig(clusterName, endpoint, ca?.data ?? "", config.region),
             ),
         );
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: nodeGroups });

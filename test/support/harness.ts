@@ -136,10 +136,24 @@ interface MonitorRequest {
     [getter: string]: () => unknown;
 }
 
+/** The mocks most Pulumi unit tests use: state echoes inputs, calls answer with their args. */
+export const plainMocks: pulumi.runtime.Mocks = {
+    newResource: (args) => ({ id: `${args.name}_id`, state: args.inputs as Record<string, unknown> }),
+    call: (args) => args.inputs as Record<string, unknown>,
+};
+const realisticMocks: pulumi.runtime.Mocks = { newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args) }), call: mockCall };
+
+export interface RunOptions {
+    /** Mocks to use instead of the realistic ones in mocks.ts. */
+    readonly mocks?: pulumi.runtime.Mocks;
+    /** Project name given to setMocks; a generic harness may leave Pulumi's default. */
+    readonly project?: string;
+}
+
 /** Runs index.ts for `stack` with `config`, as `pulumi up` would, against mocks. */
-export async function runProgram(stack: string, config: StackConfig): Promise<RunResult> {
+export async function runProgram(stack: string, config: StackConfig, options: RunOptions = {}): Promise<RunResult> {
     pulumi.runtime.setAllConfig(toRuntimeConfig(config));
-    await pulumi.runtime.setMocks({ newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args) }), call: mockCall }, projectName, stack, false);
+    await pulumi.runtime.setMocks(options.mocks ?? realisticMocks, options.project ?? projectName, stack, false);
 
     const resources: CapturedResource[] = [];
     const byUrn = new Map<string, CapturedResource>();
@@ -219,10 +233,10 @@ export async function runProgram(stack: string, config: StackConfig): Promise<Ru
 }
 
 /** Runs a stack file (`Pulumi.<stack>.yaml`), optionally changing its config first. */
-export async function runStackFile(stack: string, change?: (config: StackConfig) => void): Promise<RunResult> {
+export async function runStackFile(stack: string, change?: (config: StackConfig) => void, options?: RunOptions): Promise<RunResult> {
     const config = stackFileConfig(stack);
     change?.(config);
-    return runProgram(stack, config);
+    return runProgram(stack, config, options);
 }
 
 /** Like runStackFile, but fails the test with the program's own error if it failed. */
