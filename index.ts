@@ -14,3 +14,8 @@ export const kubeconfig = platform.cluster.kubeconfig;
 export const nodePools = platform.cluster.pools.map((p) => ({ name: p.name, role: p.role, count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, instanceType: p.instanceType }));
 export const domain = config.domain;
 export const ingressController = config.ingress.controller;
+export const urls = platform.urls;
+/** The ClusterIssuer and IngressClass apps use, and (local-ca only) the CA to trust. */
+export const tls = { clusterIssuer: platform.clusterIssuer, ingressClassName: platform.ingressClassName, localCaCertificate: platform.caCertificate };
+/** Vault's address and, in dev mode, its root token: the whole output is then secret. */
+export const vault = { address: platform.urls.vault, rootToken: platform.vaultRootToken };

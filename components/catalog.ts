@@ -1,15 +1,376 @@
-// The platform catalog: every app the platform can run, as plain data.
+// The platform catalog: every app the platform runs, as plain data plus pure functions.
 //
-// The core add-ons and the Argo CD-managed apps arrive with their own issues; until then the
-// catalog is empty, and `fawkes:apps` accepts only an empty map.
+// Each entry pins its chart exactly and lists every workload the chart runs, with replicas
+// and per-container requests and limits. The Helm values' resources, replicas and node
+// placement, the namespaces' quotas and the budget are all derived from these entries, so
+// what the catalog declares is what runs. Chart facts (repo URLs, versions, values keys)
+// were read from each chart's own Chart.yaml and values.yaml at the tag named.
+
+import type { ClusterProvider, IngressController } from "./config-types";
+
+export interface Resources {
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+export interface Container {
+    readonly name: string;
+    /** Dotted path of this container's `resources` block in the chart values. */
+    readonly resourcesPath: string;
+    readonly requests: Resources;
+    readonly limits: Resources;
+    /** Init containers run before the others, so a pod needs the larger of the two sets. */
+    readonly init?: boolean;
+}
+
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "Job";
+
+export interface Workload {
+    readonly name: string;
+    readonly kind: WorkloadKind;
+    /** Pods; for a DaemonSet, pods per node of the pool. */
+    readonly replicas: number;
+    /** Dotted path of the replica count in the chart values, where the chart has one. */
+    readonly replicasPath?: string;
+    /** Dotted path of the object holding this workload's nodeSelector and tolerations ("" = values root). */
+    readonly placementPath?: string;
+    readonly containers: readonly Container[];
+}
+
+export interface ChartPin {
+    /** Helm repository URL (https). */
+    readonly repo: string;
+    readonly name: string;
+    /** Exact chart version: no ranges. */
+    readonly version: string;
+}
+
+/** A documented deviation from a baseline Kyverno policy, with the reason. */
+export interface PolicyException {
+    readonly policy: string;
+    readonly reason: string;
+}
 
 export interface CatalogApp {
     readonly name: string;
-    /** Whether the app runs when `fawkes:apps` does not mention it. */
-    readonly enabledByDefault: boolean;
+    readonly chart: ChartPin;
+    readonly namespace: string;
+    /** Node pool the app's pods are placed on. */
+    readonly pool: string;
+    readonly workloads: readonly Workload[];
+    /** Subdomain of fawkes:domain for the app's UI or API, if it has one. */
+    readonly host?: string;
+    readonly policyExceptions: readonly PolicyException[];
 }
 
-export const catalogApps: readonly CatalogApp[] = [];
+/** What the catalog's shape depends on. */
+export interface CatalogContext {
+    readonly provider: ClusterProvider;
+    readonly ha: boolean;
+    readonly ingressController: IngressController;
+}
+
+const r = (cpu: string, memory: string): Resources => ({ cpu, memory });
+
+function container(name: string, resourcesPath: string, requests: Resources, limits: Resources, init = false): Container {
+    return init ? { name, resourcesPath, requests, limits, init } : { name, resourcesPath, requests, limits };
+}
+
+// --- Ingress controllers -----------------------------------------------------------------
+
+function traefik(ctx: CatalogContext): CatalogApp {
+    return {
+        name: "traefik",
+        // traefik/traefik-helm-chart tag v41.3.0 (Traefik v3.7.11)
+        chart: { repo: "https://traefik.github.io/charts", name: "traefik", version: "41.3.0" },
+        namespace: "traefik",
+        pool: ingressPool(ctx),
+        workloads: [
+            {
+                name: "traefik",
+                kind: "Deployment",
+                // On kind the controller binds host ports on the single ingress-ready node.
+                replicas: ctx.ha && ctx.provider !== "kind" ? 2 : 1,
+                replicasPath: "deployment.replicas",
+                placementPath: "",
+                containers: [container("traefik", "resources", r("100m", "128Mi"), r("500m", "256Mi"))],
+            },
+        ],
+        policyExceptions: [],
+    };
+}
+
+function ingressNginx(ctx: CatalogContext): CatalogApp {
+    return {
+        name: "ingress-nginx",
+        // kubernetes/ingress-nginx: retired upstream in March 2026; last chart release.
+        chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx", version: "4.15.1" },
+        namespace: "ingress-nginx",
+        pool: ingressPool(ctx),
+        workloads: [
+            {
+                name: "controller",
+                kind: "Deployment",
+                replicas: ctx.ha && ctx.provider !== "kind" ? 2 : 1,
+                replicasPath: "controller.replicaCount",
+                placementPath: "controller",
+                containers: [container("controller", "controller.resources", r("100m", "128Mi"), r("500m", "384Mi"))],
+            },
+            {
+                name: "admission-create",
+                kind: "Job",
+                replicas: 1,
+                placementPath: "controller.admissionWebhooks.patch",
+                containers: [container("create", "controller.admissionWebhooks.createSecretJob.resources", r("10m", "32Mi"), r("100m", "64Mi"))],
+            },
+            {
+                name: "admission-patch",
+                kind: "Job",
+                replicas: 1,
+                containers: [container("patch", "controller.admissionWebhooks.patchWebhookJob.resources", r("10m", "32Mi"), r("100m", "64Mi"))],
+            },
+        ],
+        policyExceptions: [],
+    };
+}
+
+/** On kind the ingress controller runs on the control plane, whose host ports 80/443 are mapped. */
+function ingressPool(ctx: CatalogContext): string {
+    return ctx.provider === "kind" ? "control-plane" : "platform";
+}
+
+// --- Core add-ons ------------------------------------------------------------------------
+
+function certManager(ctx: CatalogContext): CatalogApp {
+    const replicas = ctx.ha ? 2 : 1;
+    return {
+        name: "cert-manager",
+        // cert-manager/cert-manager: values read at tag v1.21.1; v1.21.2 is the patch release after it.
+        chart: { repo: "https://charts.jetstack.io", name: "cert-manager", version: "v1.21.2" },
+        namespace: "cert-manager",
+        pool: "platform",
+        workloads: [
+            {
+                name: "controller",
+                kind: "Deployment",
+                replicas,
+                replicasPath: "replicaCount",
+                placementPath: "",
+                containers: [container("cert-manager-controller", "resources", r("25m", "96Mi"), r("200m", "256Mi"))],
+            },
+            {
+                name: "webhook",
+                kind: "Deployment",
+                replicas,
+                replicasPath: "webhook.replicaCount",
+                placementPath: "webhook",
+                containers: [container("cert-manager-webhook", "webhook.resources", r("10m", "32Mi"), r("100m", "96Mi"))],
+            },
+            {
+                name: "cainjector",
+                kind: "Deployment",
+                replicas,
+                replicasPath: "cainjector.replicaCount",
+                placementPath: "cainjector",
+                containers: [container("cert-manager-cainjector", "cainjector.resources", r("10m", "64Mi"), r("100m", "192Mi"))],
+            },
+            {
+                name: "startupapicheck",
+                kind: "Job",
+                replicas: 1,
+                placementPath: "startupapicheck",
+                containers: [container("cert-manager-startupapicheck", "startupapicheck.resources", r("10m", "32Mi"), r("100m", "64Mi"))],
+            },
+        ],
+        policyExceptions: [],
+    };
+}
+
+function vault(ctx: CatalogContext): CatalogApp {
+    return {
+        name: "vault",
+        // hashicorp/vault-helm tag v0.34.1 (Vault 2.0.4)
+        chart: { repo: "https://helm.releases.hashicorp.com", name: "vault", version: "0.34.1" },
+        namespace: "vault",
+        pool: "platform",
+        host: "vault",
+        workloads: [
+            {
+                name: "server",
+                kind: "StatefulSet",
+                // dev mode is one in-memory server; HA is a three-node raft cluster.
+                replicas: ctx.ha ? 3 : 1,
+                replicasPath: ctx.ha ? "server.ha.replicas" : undefined,
+                placementPath: "server",
+                containers: [container("vault", "server.resources", r("250m", "256Mi"), r("1", "512Mi"))],
+            },
+        ],
+        policyExceptions: [],
+    };
+}
+
+function externalSecrets(ctx: CatalogContext): CatalogApp {
+    const replicas = ctx.ha ? 2 : 1;
+    return {
+        name: "external-secrets",
+        // external-secrets/external-secrets tag helm-chart-2.9.0
+        chart: { repo: "https://charts.external-secrets.io", name: "external-secrets", version: "2.9.0" },
+        namespace: "external-secrets",
+        pool: "platform",
+        workloads: [
+            {
+                name: "controller",
+                kind: "Deployment",
+                replicas,
+                replicasPath: "replicaCount",
+                placementPath: "",
+                containers: [container("external-secrets", "resources", r("20m", "64Mi"), r("200m", "256Mi"))],
+            },
+            {
+                name: "webhook",
+                kind: "Deployment",
+                replicas,
+                replicasPath: "webhook.replicaCount",
+                placementPath: "webhook",
+                containers: [container("webhook", "webhook.resources", r("10m", "32Mi"), r("100m", "128Mi"))],
+            },
+            {
+                name: "cert-controller",
+                kind: "Deployment",
+                replicas: 1,
+                replicasPath: "certController.replicaCount",
+                placementPath: "certController",
+                containers: [container("cert-controller", "certController.resources", r("10m", "64Mi"), r("100m", "256Mi"))],
+            },
+        ],
+        policyExceptions: [],
+    };
+}
+
+function kyverno(ctx: CatalogContext): CatalogApp {
+    const controller = (name: string, key: string, requests: Resources, limits: Resources): Workload => ({
+        name,
+        kind: "Deployment",
+        replicas: 1,
+        replicasPath: `${key}.replicas`,
+        placementPath: key,
+        containers: [container(name, `${key}.resources`, requests, limits)],
+    });
+    return {
+        name: "kyverno",
+        // kyverno/kyverno: values read at tag kyverno-chart-3.9.0; 3.9.1 (Kyverno 1.19.1) is its patch release.
+        chart: { repo: "https://kyverno.github.io/kyverno/", name: "kyverno", version: "3.9.1" },
+        namespace: "kyverno",
+        pool: "apps",
+        workloads: [
+            {
+                name: "admission-controller",
+                kind: "Deployment",
+                replicas: ctx.ha ? 3 : 1,
+                replicasPath: "admissionController.replicas",
+                placementPath: "admissionController",
+                containers: [
+                    container("kyverno", "admissionController.container.resources", r("100m", "128Mi"), r("500m", "384Mi")),
+                    container("kyverno-pre", "admissionController.initContainer.resources", r("10m", "64Mi"), r("100m", "256Mi"), true),
+                ],
+            },
+            controller("background-controller", "backgroundController", r("100m", "64Mi"), r("500m", "256Mi")),
+            controller("cleanup-controller", "cleanupController", r("100m", "64Mi"), r("500m", "128Mi")),
+            controller("reports-controller", "reportsController", r("100m", "64Mi"), r("500m", "256Mi")),
+            // Hook Jobs: CRD migration after upgrades, webhook clean-up before deletion.
+            {
+                name: "migrate-resources",
+                kind: "Job",
+                replicas: 1,
+                placementPath: "crds.migration",
+                containers: [container("migrate", "crds.migration.podResources", r("10m", "64Mi"), r("100m", "256Mi"))],
+            },
+            {
+                name: "webhooks-cleanup",
+                kind: "Job",
+                replicas: 1,
+                placementPath: "webhooksCleanup",
+                containers: [container("cleanup", "webhooksCleanup.resources", r("10m", "64Mi"), r("100m", "256Mi"))],
+            },
+        ],
+        policyExceptions: [],
+    };
+}
+
+function argoCd(ctx: CatalogContext): CatalogApp {
+    const component = (name: string, key: string, replicas: number, requests: Resources, limits: Resources, kind: WorkloadKind = "Deployment"): Workload => ({
+        name,
+        kind,
+        replicas,
+        replicasPath: kind === "Job" ? undefined : `${key}.replicas`,
+        placementPath: key,
+        containers: [container(name, `${key}.resources`, requests, limits)],
+    });
+    const scaled = ctx.ha ? 2 : 1;
+    return {
+        name: "argo-cd",
+        // argoproj/argo-helm tag argo-cd-10.1.1
+        chart: { repo: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "10.1.1" },
+        namespace: "argocd",
+        pool: "platform",
+        host: "argocd",
+        workloads: [
+            component("application-controller", "controller", 1, r("250m", "512Mi"), r("1", "1Gi"), "StatefulSet"),
+            {
+                ...component("repo-server", "repoServer", scaled, r("50m", "128Mi"), r("1", "512Mi")),
+                containers: [
+                    container("repo-server", "repoServer.resources", r("50m", "128Mi"), r("1", "512Mi")),
+                    container("copyutil", "repoServer.copyutil.resources", r("10m", "32Mi"), r("50m", "64Mi"), true),
+                ],
+            },
+            component("server", "server", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            component("applicationset-controller", "applicationSet", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            component("notifications-controller", "notifications", 1, r("20m", "64Mi"), r("200m", "128Mi")),
+            // One redis in dev; with ha the redis-ha subchart: three redis+sentinel pods behind three HAProxies.
+            ...(ctx.ha ? redisHa() : [component("redis", "redis", 1, r("50m", "64Mi"), r("200m", "256Mi"))]),
+            component("redis-secret-init", "redisSecretInit", 1, r("10m", "32Mi"), r("100m", "64Mi"), "Job"),
+        ],
+        policyExceptions: [],
+    };
+}
+
+/** argo-cd's redis-ha subchart (DandyDeveloper/charts redis-ha values). */
+function redisHa(): Workload[] {
+    return [
+        {
+            name: "redis-ha-server",
+            kind: "StatefulSet",
+            replicas: 3,
+            replicasPath: "redis-ha.replicas",
+            placementPath: "redis-ha",
+            containers: [
+                container("redis", "redis-ha.redis.resources", r("50m", "64Mi"), r("200m", "256Mi")),
+                container("sentinel", "redis-ha.sentinel.resources", r("20m", "32Mi"), r("100m", "64Mi")),
+                container("split-brain-fix", "redis-ha.splitBrainDetection.resources", r("10m", "16Mi"), r("50m", "32Mi")),
+                container("config-init", "redis-ha.init.resources", r("10m", "16Mi"), r("50m", "32Mi"), true),
+            ],
+        },
+        {
+            name: "redis-ha-haproxy",
+            kind: "Deployment",
+            replicas: 3,
+            replicasPath: "redis-ha.haproxy.replicas",
+            placementPath: "redis-ha.haproxy",
+            containers: [
+                container("haproxy", "redis-ha.haproxy.resources", r("20m", "32Mi"), r("100m", "64Mi")),
+                container("config-init", "redis-ha.haproxy.init.resources", r("10m", "16Mi"), r("50m", "32Mi"), true),
+            ],
+        },
+    ];
+}
+
+/** The add-ons Pulumi installs with Helm, in no particular order (they install in parallel). */
+export function coreAddons(ctx: CatalogContext): CatalogApp[] {
+    return [ctx.ingressController === "traefik" ? traefik(ctx) : ingressNginx(ctx), certManager(ctx), vault(ctx), externalSecrets(ctx), kyverno(ctx), argoCd(ctx)];
+}
+
+/** Apps Argo CD runs from the app-of-apps; they arrive with the GitOps issue. */
+export const catalogApps: readonly { readonly name: string; readonly enabledByDefault: boolean }[] = [];
 
 export function catalogAppNames(): string[] {
     return catalogApps.map((a) => a.name);

@@ -1,5 +1,7 @@
 // The typed, validated shape of a stack's configuration. Produced only by config.ts.
 
+import type * as pulumi from "@pulumi/pulumi";
+
 export const clusterProviders = ["kind", "eks", "aks"] as const;
 export type ClusterProvider = (typeof clusterProviders)[number];
 
@@ -64,6 +66,11 @@ export interface PlatformConfig {
     /** Catalog app name → enabled. Only names the catalog knows. */
     readonly apps: Readonly<Record<string, boolean>>;
     readonly ha: boolean;
+    /**
+     * Token for configuring an HA Vault after its one-time init (secret config
+     * `fawkes:vaultToken`). Unset until then; dev stacks use the generated root token.
+     */
+    readonly vaultToken?: pulumi.Output<string>;
     /** Things that are allowed but deserve a warning at preview. */
     readonly warnings: readonly string[];
 }

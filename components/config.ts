@@ -3,7 +3,7 @@
 // or throws one ConfigError that lists every problem, before any resource is registered.
 
 import * as pulumi from "@pulumi/pulumi";
-import { catalogAppNames } from "./catalog";
+import { type CatalogContext, catalogAppNames, coreAddons } from "./catalog";
 import {
     type AksClusterConfig,
     type ClusterConfig,
@@ -78,6 +78,8 @@ export interface RawConfig {
     readonly budget?: string;
     readonly apps?: string;
     readonly ha?: string;
+    /** Secret `fawkes:vaultToken`; only whether it is set matters to validation. */
+    readonly vaultToken?: pulumi.Output<string>;
     /** `aws:region`, the fallback for `fawkes:cluster.region`. */
     readonly awsRegion?: string;
     /** `azure-native:location`, the fallback for `fawkes:cluster.location`. */
@@ -96,6 +98,7 @@ export function loadConfig(): PlatformConfig {
         budget: fawkes.get("budget"),
         apps: fawkes.get("apps"),
         ha: fawkes.get("ha"),
+        vaultToken: fawkes.getSecret("vaultToken"),
         awsRegion: new pulumi.Config("aws").get("region"),
         azureLocation: new pulumi.Config("azure-native").get("location"),
     };
@@ -118,6 +121,15 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     const gitops = parseGitops(problems, raw.gitops, stack);
     const budget = parseBudget(problems, raw.budget);
     const apps = parseApps(problems, raw.apps);
+    if (cluster?.provider === "kind" && ha) {
+        problems.add("fawkes:ha", true, "false on kind: one laptop cannot host three-way replicated add-ons; use an eks or aks stack for ha");
+    }
+    if (raw.vaultToken !== undefined && !ha) {
+        problems.add("fawkes:vaultToken", "[secret]", "unset: it is for ha stacks, after Vault's one-time init; dev Vault uses its generated root token");
+    }
+    if (cluster !== undefined && ingress !== undefined) {
+        checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller });
+    }
 
     problems.throwIfAny();
     const config: PlatformConfig = {
@@ -130,9 +142,27 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         budget: budget!,
         apps: apps!,
         ha,
+        vaultToken: raw.vaultToken,
         warnings,
     };
     return deepFreeze(config);
+}
+
+/** Every pool the catalog places an add-on on must exist in the cluster. */
+function checkCatalogPools(problems: Problems, cluster: ClusterConfig, ctx: CatalogContext): void {
+    const available = new Set(cluster.pools.map((p) => p.name));
+    if (cluster.provider === "kind") {
+        available.add("control-plane");
+    }
+    const needed = [...new Set(coreAddons(ctx).map((a) => a.pool))];
+    const missing = needed.filter((p) => !available.has(p));
+    if (missing.length > 0) {
+        problems.add(
+            "fawkes:cluster.pools",
+            cluster.pools.map((p) => p.name),
+            `pools that include ${needed.filter((p) => p !== "control-plane").join(", ")}: the catalog places add-ons on them (missing: ${missing.join(", ")})`,
+        );
+    }
 }
 
 /** `fawkes-<stack>`, made into a valid cluster name whatever the stack is called. */

@@ -1,18 +1,120 @@
-// Wires the layers of the platform together, in dependency order. Later layers (tenancy,
-// core add-ons, GitOps) hang off the cluster this returns.
+// Wires the layers of the platform together: cluster → tenancy → core add-ons (in parallel
+// wherever they do not need each other) → Vault configuration and the resources that use
+// CRDs, each after exactly what it needs.
 
 import * as pulumi from "@pulumi/pulumi";
-import { createCluster, type PlatformCluster } from "./cluster";
+import { ArgoCd } from "./addons/argocd";
+import { CertManager } from "./addons/cert-manager";
+import { ExternalSecrets } from "./addons/external-secrets";
+import { IngressController } from "./addons/ingress";
+import { Kyverno } from "./addons/kyverno";
+import { Vault } from "./addons/vault";
+import { VaultConfig } from "./addons/vault-config";
+import { type CatalogApp, coreAddons } from "./catalog";
+import { createCluster, type NodePool, type PlatformCluster } from "./cluster";
 import type { PlatformConfig } from "./config-types";
+import { PlatformSecrets } from "./platform-secrets";
+import { AppTenancy } from "./tenancy";
 
 export interface Platform {
     readonly cluster: PlatformCluster;
+    readonly apps: readonly CatalogApp[];
+    /** https URLs of the platform's UIs, by app. */
+    readonly urls: Readonly<Record<string, string>>;
+    readonly clusterIssuer: string;
+    readonly ingressClassName: string;
+    readonly caCertificate?: pulumi.Output<string>;
+    readonly vaultRootToken?: pulumi.Output<string>;
 }
+
+/** Subdomains of fawkes:domain for the UIs; the app-of-apps issue serves the last two. */
+export const uiHosts = { argocd: "argocd", vault: "vault", grafana: "grafana", backstage: "backstage" } as const;
 
 export function buildPlatform(config: PlatformConfig): Platform {
     for (const warning of config.warnings) {
         void pulumi.log.warn(warning);
     }
     const cluster = createCluster({ config: config.cluster, protectStateful: config.ha, ha: config.ha });
-    return { cluster };
+    const { provider } = cluster;
+    const apps = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
+    const app = (name: string) => apps.find((a) => a.name === name)!;
+    // config.ts has checked that every pool the catalog names exists.
+    const poolOf = (a: CatalogApp): NodePool => cluster.pools.find((p) => p.name === a.pool)!;
+    const namespaces = new Map(apps.map((a) => [a.name, new AppTenancy(a.name, { app: a, poolNodes: poolOf(a).count, provider }).namespace]));
+    const place = (a: CatalogApp) => ({ app: a, namespace: namespaces.get(a.name)!, pool: poolOf(a), provider });
+    const host = (sub: string) => `${sub}.${config.domain}`;
+
+    const ingressApp = apps.find((a) => a.name === config.ingress.controller)!;
+    const ingress = new IngressController("ingress", {
+        ...place(ingressApp),
+        controller: config.ingress.controller,
+        exposure: config.cluster.provider === "kind" ? "hostPort" : "loadBalancer",
+    });
+    const certManager = new CertManager("cert-manager", {
+        ...place(app("cert-manager")),
+        issuer: config.tls.issuer,
+        email: config.tls.email,
+        ingressClassName: ingress.className,
+        stack: config.stack,
+    });
+    const tls = { ingressClassName: ingress.className, clusterIssuer: certManager.issuerName };
+
+    const secrets = new PlatformSecrets("platform-secrets");
+    const vault = new Vault("vault", {
+        ...place(app("vault")),
+        ...tls,
+        ha: config.ha,
+        cloud: cluster.cloud,
+        host: host(uiHosts.vault),
+        clusterName: config.cluster.name,
+    });
+    const esoApp = app("external-secrets");
+    const vaultToken = config.ha ? config.vaultToken : vault.devRootToken;
+    let vaultConfig: VaultConfig | undefined;
+    if (vaultToken === undefined) {
+        void pulumi.log.warn(
+            "fawkes:vaultToken is not set, so the Vault configuration layer (KV mount, Kubernetes auth, External Secrets role, " +
+                "platform secrets) is skipped. Initialise Vault once and set the token as described in the README under " +
+                "'HA Vault: one-time init'; everything else is deployed.",
+        );
+    } else {
+        vaultConfig = new VaultConfig("vault-config", {
+            address: `https://${host(uiHosts.vault)}`,
+            token: vaultToken,
+            skipTlsVerify: config.tls.issuer === "local-ca",
+            reachableAfter: [vault.release, ingress.release],
+            externalSecretsServiceAccount: { name: esoApp.name, namespace: esoApp.namespace },
+            secrets: secrets.secrets,
+        });
+    }
+    const externalSecrets = new ExternalSecrets("external-secrets", {
+        ...place(esoApp),
+        vaultAddress: vault.internalAddress,
+        vaultRole: vaultConfig?.role,
+    });
+    new Kyverno("kyverno", { ...place(app("kyverno")), apps });
+    const argoApp = app("argo-cd");
+    new ArgoCd("argo-cd", {
+        ...place(argoApp),
+        ...tls,
+        ha: config.ha,
+        host: host(uiHosts.argocd),
+        adminPasswordHash: secrets.argocdAdminPasswordHash,
+    });
+    // The first consumer of the store: the Argo CD admin credentials, for people and automation.
+    externalSecrets.externalSecret(
+        "argocd-admin",
+        { namespace: namespaces.get(argoApp.name)!, secretName: "argocd-admin-credentials", vaultPath: "argocd/admin", fields: { username: "username", password: "password" } },
+        { parent: externalSecrets, provider },
+    );
+
+    return {
+        cluster,
+        apps,
+        urls: Object.fromEntries(Object.entries(uiHosts).map(([name, sub]) => [name, `https://${host(sub)}`])),
+        clusterIssuer: certManager.issuerName,
+        ingressClassName: ingress.className,
+        caCertificate: certManager.caCertificate,
+        vaultRootToken: vault.devRootToken,
+    };
 }

@@ -181,9 +181,10 @@ export function isIpv4Cidr(s: string): boolean {
     return m !== null && m.slice(1, 5).every((o) => Number(o) <= 255 && String(Number(o)) === o) && Number(m[5]) <= 32;
 }
 
-/** Deep-freezes plain data so the typed config cannot be changed after validation. */
+/** Deep-freezes plain data (objects and arrays, not class instances such as Outputs). */
 export function deepFreeze<T>(value: T): T {
-    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    const plain = Array.isArray(value) || (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype);
+    if (plain && !Object.isFrozen(value)) {
         for (const child of Object.values(value)) {
             deepFreeze(child);
         }

@@ -70,13 +70,21 @@ describe("config contract", () => {
     });
 
     it("accepts numbers and booleans typed as strings, as `pulumi config set --path` may store them", () => {
-        const config = parseConfig(
-            { ...raw({ cluster: { provider: "kind", pools: [{ name: "big", count: "2", cpu: "8", memoryGiB: "32" }] }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" } }), ha: "true" },
-            "dev",
+        const pools = [
+            { name: "platform", count: "2", cpu: "8", memoryGiB: "32" },
+            { name: "apps", count: "1" },
+        ];
+        const config = parseConfig({ ...raw({ cluster: { provider: "kind", pools }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" } }), ha: "false" }, "dev");
+        assert.deepEqual(
+            config.cluster.pools.map((p) => [p.count, p.cpu, p.memoryGiB]),
+            [
+                [2, 8, 32],
+                [1, 4, 16],
+            ],
         );
-        assert.deepEqual(config.cluster.pools.map((p) => [p.count, p.cpu, p.memoryGiB]), [[2, 8, 32]]);
         assert.equal(config.budget.targetUtilization, 0.6);
-        assert.equal(config.ha, true);
+        assert.equal(config.ha, false);
+        assert.equal(parseConfig({ ...raw({ cluster: { provider: "eks", region: "eu-west-1" }, gitops: { repoURL: "https://g.example.com/r" } }), ha: "true" }, "p").ha, true);
     });
 
     it("makes a valid cluster name from any stack name", () => {
@@ -210,6 +218,8 @@ const invalidConfigs: [string, string, Change, string, string][] = [
     ["dev", "an app the catalog does not know", set("fawkes:apps", { backstage: true }), "fawkes:apps.backstage", "true"],
     ["dev", "apps given as a list", set("fawkes:apps", ["backstage"]), "fawkes:apps", '["backstage"]'],
     ["dev", "ha that is not a boolean", set("fawkes:ha", "yes"), "fawkes:ha", '"yes"'],
+    ["dev", "ha on a kind cluster", set("fawkes:ha", true), "fawkes:ha", "true"],
+    ["prod", "pools without the ones the catalog places add-ons on", setCluster({ pools: [{ name: "general", count: 4 }] }), "fawkes:cluster.pools", '["general"]'],
 ];
 
 describe("invalid configs fail before any resource is registered", () => {

@@ -8,7 +8,7 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AksClusterConfig } from "../config-types";
-import { cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
+import { type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
 
 export interface AksClusterArgs {
     readonly config: AksClusterConfig;
@@ -24,6 +24,7 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
     readonly pools: readonly NodePool[];
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
+    readonly cloud: CloudContext;
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:cluster:AksCluster", name, {}, opts);
@@ -50,6 +51,9 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
                 disableLocalAccounts: entraOnly,
                 aadProfile: entraOnly ? { managed: true, enableAzureRBAC: true } : undefined,
                 networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", loadBalancerSku: "standard" },
+                // Workload identity lets pods (Vault's auto-unseal) use Entra ID without stored secrets.
+                oidcIssuerProfile: { enabled: true },
+                securityProfile: { workloadIdentity: { enabled: true } },
                 agentPoolProfiles: config.pools.map((pool, i) => ({
                     name: pool.name,
                     // AKS needs one System pool for its own add-ons; the first pool is it.
@@ -98,6 +102,13 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
             credentials.kubeconfigs.apply((configs) => Buffer.from(configs?.[0]?.value ?? "", "base64").toString("utf8")),
         );
         this.clusterName = cluster.name;
+        this.cloud = {
+            kind: "aks",
+            provider: azure,
+            location: config.location,
+            resourceGroupName: group.name,
+            oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
+        };
         this.pools = cloudNodePools(config.pools);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: access });
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools });

@@ -11,7 +11,7 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EksClusterConfig, PoolConfig } from "../config-types";
-import { cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
+import { type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
 
 export interface EksClusterArgs {
     readonly config: EksClusterConfig;
@@ -39,6 +39,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     readonly pools: readonly NodePool[];
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
+    readonly cloud: CloudContext;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:cluster:EksCluster", name, {}, opts);
@@ -120,6 +121,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
 
         this.pools = cloudNodePools(config.pools);
         this.clusterName = cluster.name;
+        this.cloud = { kind: "eks", provider: aws, region: config.region, clusterName: cluster.name };
         this.kubeconfig = pulumi.secret(
             pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) =>
                 eksKubeconfig(clusterName, endpoint, ca?.data ?? "", config.region),

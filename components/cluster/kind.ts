@@ -35,6 +35,7 @@ export class KindCluster extends pulumi.ComponentResource implements PlatformClu
     readonly pools: readonly NodePool[];
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
+    readonly cloud = { kind: "kind" } as const;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:cluster:KindCluster", name, {}, opts);

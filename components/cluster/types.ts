@@ -29,7 +29,24 @@ export interface NodePool {
     readonly taints: readonly NodeTaint[];
 }
 
+/**
+ * What cloud-specific add-on pieces (Vault auto-unseal) need from the cluster. Providers are
+ * typed as plain provider resources so this file never loads a cloud SDK.
+ */
+export type CloudContext =
+    | { readonly kind: "kind" }
+    | { readonly kind: "eks"; readonly provider: pulumi.ProviderResource; readonly region: string; readonly clusterName: pulumi.Output<string> }
+    | {
+          readonly kind: "aks";
+          readonly provider: pulumi.ProviderResource;
+          readonly location: string;
+          readonly resourceGroupName: pulumi.Output<string>;
+          /** OIDC issuer of the cluster's service-account tokens, for workload identity. */
+          readonly oidcIssuerUrl: pulumi.Output<string>;
+      };
+
 export interface PlatformCluster {
+    readonly cloud: CloudContext;
     /** Provider for every in-cluster resource; the default Kubernetes provider is never used. */
     readonly provider: k8s.Provider;
     readonly pools: readonly NodePool[];

@@ -39,6 +39,15 @@ export function mockState(args: pulumi.runtime.MockResourceArgs): Record<string,
             return { ...state, keyId: `${args.name}-key-id`, arn: `arn:aws:kms:eu-west-1:${accountId}:key/${args.name}` };
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { ...state, latestVersion: 1 };
+        case "random:index/randomPassword:RandomPassword": {
+            const length = Number(state.length ?? 16);
+            const result = `mock${args.name.replace(/[^a-zA-Z0-9]/g, "")}`.padEnd(length, "x").slice(0, length);
+            return { ...state, result, bcryptHash: `$2a$10$mockhashof${result}` };
+        }
+        case "tls:index/privateKey:PrivateKey":
+            return { ...state, privateKeyPem: `-----BEGIN EC PRIVATE KEY-----\nmock-${args.name}\n-----END EC PRIVATE KEY-----\n` };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { ...state, certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n` };
         case "command:local:Command":
             // kind: the create script prints the kubeconfig on stdout.
             return { ...state, stdout: fakeKubeconfig("https://127.0.0.1:6443") };
@@ -46,6 +55,12 @@ export function mockState(args: pulumi.runtime.MockResourceArgs): Record<string,
             return { ...state, name: state.resourceName ?? state.name, fqdn: `${String(state.dnsPrefix)}.hcp.westeurope.azmk8s.io` };
         case "azure-native:resources:ResourceGroup":
             return { ...state, name: state.resourceGroupName ?? state.name };
+        case "azure-native:keyvault:Vault":
+            return { ...state, name: state.vaultName ?? state.name };
+        case "azure-native:keyvault:Key":
+            return { ...state, name: state.keyName ?? state.name };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return { ...state, principalId: `${args.name}-principal`, clientId: `${args.name}-client` };
         default:
             return state;
     }

@@ -1,0 +1,104 @@
+// Footprints derived from the catalog: per pod, per app, per namespace quota, per pool.
+// Pure functions over catalog data, shared by the tenancy layer, the reports and the policy.
+
+import type { CatalogApp, Container, Workload } from "./catalog";
+import { formatCpu, formatMemory, parseCpu, parseMemory } from "./quantity";
+
+/** CPU in millicores, memory in bytes. */
+export interface Amount {
+    readonly cpu: number;
+    readonly memory: number;
+}
+
+export interface Footprint {
+    readonly requests: Amount;
+    readonly limits: Amount;
+}
+
+const zero: Amount = { cpu: 0, memory: 0 };
+const add = (a: Amount, b: Amount): Amount => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory });
+const max = (a: Amount, b: Amount): Amount => ({ cpu: Math.max(a.cpu, b.cpu), memory: Math.max(a.memory, b.memory) });
+const times = (a: Amount, n: number): Amount => ({ cpu: a.cpu * n, memory: a.memory * n });
+const amount = (r: { cpu: string; memory: string }): Amount => ({ cpu: parseCpu(r.cpu), memory: parseMemory(r.memory) });
+
+function sumContainers(containers: readonly Container[], pick: (c: Container) => Amount): Amount {
+    const running = containers.filter((c) => !c.init).map(pick).reduce(add, zero);
+    const init = containers.filter((c) => c.init).map(pick).reduce(max, zero);
+    // Kubernetes sizes a pod by the larger of its app containers' sum and its largest init container.
+    return max(running, init);
+}
+
+/** What one pod of the workload asks for and may use. */
+export function podFootprint(workload: Workload): Footprint {
+    return {
+        requests: sumContainers(workload.containers, (c) => amount(c.requests)),
+        limits: sumContainers(workload.containers, (c) => amount(c.limits)),
+    };
+}
+
+/** Number of pods a workload runs, given how many nodes its pool has (DaemonSets run one per node). */
+export function podCount(workload: Workload, poolNodes: number): number {
+    return workload.kind === "DaemonSet" ? workload.replicas * poolNodes : workload.replicas;
+}
+
+function total(workloads: readonly Workload[], poolNodes: number): Footprint {
+    return workloads
+        .map((w) => {
+            const pod = podFootprint(w);
+            const n = podCount(w, poolNodes);
+            return { requests: times(pod.requests, n), limits: times(pod.limits, n) };
+        })
+        .reduce((a, b) => ({ requests: add(a.requests, b.requests), limits: add(a.limits, b.limits) }), { requests: zero, limits: zero });
+}
+
+/** Steady-state footprint of an app: every long-running pod (hook Jobs excluded). */
+export function appFootprint(app: CatalogApp, poolNodes: number): Footprint {
+    return total(
+        app.workloads.filter((w) => w.kind !== "Job"),
+        poolNodes,
+    );
+}
+
+export interface QuotaSpec {
+    readonly requests: Amount;
+    readonly limits: Amount;
+    readonly pods: number;
+}
+
+/**
+ * The ResourceQuota of an app's namespace:
+ *   every pod the app runs, long-running and hook Jobs alike (a Helm install runs both),
+ * + one extra pod of the app's largest kind, so a rolling update's surge pod fits,
+ * for requests and limits of CPU and memory, and for the pod count.
+ */
+export function namespaceQuota(app: CatalogApp, poolNodes: number): QuotaSpec {
+    const all = total(app.workloads, poolNodes);
+    const largest = app.workloads.map(podFootprint).reduce((a, b) => ({ requests: max(a.requests, b.requests), limits: max(a.limits, b.limits) }), {
+        requests: zero,
+        limits: zero,
+    });
+    const pods = app.workloads.reduce((n, w) => n + podCount(w, poolNodes), 0);
+    return { requests: add(all.requests, largest.requests), limits: add(all.limits, largest.limits), pods: pods + 1 };
+}
+
+/** The quota as ResourceQuota `spec.hard`. */
+export function quotaHard(quota: QuotaSpec): Record<string, string> {
+    return {
+        "requests.cpu": formatCpu(quota.requests.cpu),
+        "requests.memory": formatMemory(quota.requests.memory),
+        "limits.cpu": formatCpu(quota.limits.cpu),
+        "limits.memory": formatMemory(quota.limits.memory),
+        pods: String(quota.pods),
+    };
+}
+
+/** Steady-state requests and limits per pool. */
+export function poolDemand(apps: readonly CatalogApp[], poolNodes: (pool: string) => number): Map<string, Footprint> {
+    const demand = new Map<string, Footprint>();
+    for (const app of apps) {
+        const f = appFootprint(app, poolNodes(app.pool));
+        const before = demand.get(app.pool) ?? { requests: zero, limits: zero };
+        demand.set(app.pool, { requests: add(before.requests, f.requests), limits: add(before.limits, f.limits) });
+    }
+    return demand;
+}

@@ -1,0 +1,53 @@
+// The tenancy layer: a namespace per catalog app, owned by Pulumi, with a ResourceQuota
+// derived from the app's catalog footprint and a LimitRange so no pod runs without
+// requests. Argo CD and Helm install into these namespaces; they never create them.
+
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { namespaceQuota, quotaHard } from "./budget";
+import type { CatalogApp } from "./catalog";
+import { poolLabel } from "./cluster/types";
+
+export const partOfLabel = { "app.kubernetes.io/part-of": "fawkes" } as const;
+
+/** Defaults for containers a chart leaves without resources: small, so they fit the quota's headroom. */
+export const containerDefaults = {
+    defaultRequest: { cpu: "50m", memory: "64Mi" },
+    default: { cpu: "250m", memory: "256Mi" },
+} as const;
+
+export interface AppTenancyArgs {
+    readonly app: CatalogApp;
+    /** Nodes in the app's pool, for DaemonSet footprints. */
+    readonly poolNodes: number;
+    readonly provider: k8s.Provider;
+}
+
+export class AppTenancy extends pulumi.ComponentResource {
+    /** The namespace name, as an output of the Namespace so dependents wait for it. */
+    readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: AppTenancyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fawkes:tenancy:AppTenancy", name, {}, opts);
+        const { app, provider } = args;
+        const child = { parent: this, provider };
+        const labels = { ...partOfLabel, [poolLabel]: app.pool, "app.kubernetes.io/name": app.name };
+
+        const ns = new k8s.core.v1.Namespace(name, { metadata: { name: app.namespace, labels } }, child);
+        this.namespace = ns.metadata.name;
+        new k8s.core.v1.ResourceQuota(
+            name,
+            { metadata: { name: "fawkes-budget", namespace: this.namespace, labels }, spec: { hard: quotaHard(namespaceQuota(app, args.poolNodes)) } },
+            child,
+        );
+        new k8s.core.v1.LimitRange(
+            name,
+            {
+                metadata: { name: "fawkes-defaults", namespace: this.namespace, labels },
+                spec: { limits: [{ type: "Container", defaultRequest: { ...containerDefaults.defaultRequest }, default: { ...containerDefaults.default } }] },
+            },
+            child,
+        );
+        this.registerOutputs({ namespace: this.namespace });
+    }
+}
