@@ -13,6 +13,7 @@ export const kubernetesVersion = config.cluster.kubernetesVersion;
 export const kubeconfig = platform.cluster.kubeconfig;
 export const nodePools = platform.cluster.pools.map((p) => ({ name: p.name, role: p.role, count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, instanceType: p.instanceType }));
 export const domain = config.domain;
+export const ha = config.ha;
 export const ingressController = config.ingress.controller;
 export const urls = platform.urls;
 /** The ClusterIssuer and IngressClass apps use, and (local-ca only) the CA to trust. */

@@ -33,6 +33,8 @@ export interface CapturedResource {
     readonly inputs: Record<string, unknown>;
     /** Dotted paths of the inputs that were marked secret, e.g. `kubeconfig`, `data.password`. */
     readonly secretInputs: readonly string[];
+    /** State the (mock) provider returned for the resource, secrets unwrapped. */
+    readonly state: Record<string, unknown>;
     /** Outputs a component registered with registerOutputs (secrets unwrapped). */
     outputs?: Record<string, unknown>;
     secretOutputs?: readonly string[];
@@ -164,7 +166,8 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
     monitor.registerResource = (req, cb) =>
         register(req, (err, response) => {
             if (!err && response) {
-                const urn = (response as { getUrn(): string }).getUrn();
+                const reply = response as { getUrn(): string; getObject(): { toJavaScript(): unknown } | undefined };
+                const urn = reply.getUrn();
                 const secretInputs: string[] = [];
                 const object = req.getObject() as { toJavaScript(): unknown } | undefined;
                 const inputs = decodeProperties(object?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>;
@@ -184,6 +187,7 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
                     inputs,
                     secretInputs,
+                    state: decodeProperties(reply.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
                 };
                 resources.push(captured);
                 byUrn.set(urn, captured);

@@ -1,0 +1,388 @@
+import * as assert from "node:assert/strict";
+import { ClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
+import { ClusterPolicy } from "@kubernetes-models/kyverno/kyverno.io/v1/ClusterPolicy";
+import { getPath } from "../components/addons/helm";
+import { clusterPolicy } from "../components/addons/kyverno-policies";
+import { namespaceQuota, quotaHard } from "../components/budget";
+import { type CatalogApp, coreAddons } from "../components/catalog";
+import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "./support/harness";
+
+const releaseType = "kubernetes:helm.sh/v3:Release";
+const poolLabel = "fawkes.dev/pool";
+
+const catalogFor = (run: RunResult): CatalogApp[] => {
+    const o = run.outputs as { clusterProvider: "kind" | "eks" | "aks"; ha: boolean; ingressController: "traefik" | "ingress-nginx" };
+    return coreAddons({ provider: o.clusterProvider, ha: o.ha, ingressController: o.ingressController });
+};
+const releaseOf = (run: RunResult, app: CatalogApp) => ofType(run, releaseType).find((r) => r.inputs.name === app.name)!;
+/** Whether `path` lies inside one of the secret paths the harness recorded. */
+const coveredBySecret = (path: string, secretPaths: readonly string[]) =>
+    secretPaths.some((s) => s === "" || path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
+
+describe("platform core (mocked runs)", function () {
+    this.timeout(30_000);
+    const runs: Record<string, RunResult> = {};
+
+    before(async () => {
+        runs.dev = await runStackFileOk("dev");
+        runs.prod = await runStackFileOk("prod");
+        runs["prod-aks"] = await runStackFileOk("prod-aks");
+        runs["prod-with-token"] = await runStackFileOk("prod", (c) => (c["fawkes:vaultToken"] = "hvs.operator-token"));
+    });
+
+    for (const stack of ["dev", "prod", "prod-aks"]) {
+        describe(stack, () => {
+            it("installs every core add-on as an exactly pinned, atomic Helm release with a timeout, in its own namespace", () => {
+                const run = runs[stack];
+                const apps = catalogFor(run);
+                assert.equal(ofType(run, releaseType).length, apps.length);
+                for (const app of apps) {
+                    const release = releaseOf(run, app);
+                    assert.ok(release, `${app.name} has a release`);
+                    const i = release.inputs;
+                    assert.match(String(i.version), /^v?\d+\.\d+\.\d+$/, `${app.name}: exact chart version`);
+                    assert.equal(i.version, app.chart.version);
+                    assert.equal(i.chart, app.chart.name);
+                    assert.match(String((i.repositoryOpts as { repo: string }).repo), /^https:\/\//);
+                    assert.equal(i.atomic, true, `${app.name}: atomic`);
+                    assert.equal(i.cleanupOnFail, true);
+                    assert.ok(Number(i.timeout) > 0 && Number(i.timeout) <= 1800, `${app.name}: timeout`);
+                    assert.equal(i.createNamespace, false);
+                    assert.equal(i.namespace, app.namespace);
+                    const ns = ofType(run, "kubernetes:core/v1:Namespace").find((n) => (n.inputs.metadata as { name: string }).name === app.namespace)!;
+                    assert.ok(release.dependencies.includes(ns.urn), `${app.name}: installs into the namespace the tenancy layer created`);
+                    assert.deepEqual(release.ignoreChanges, []);
+                }
+            });
+
+            it("writes the catalog's resources, replicas and pool placement into each release's values", () => {
+                const run = runs[stack];
+                for (const app of catalogFor(run)) {
+                    const values = releaseOf(run, app).inputs.values;
+                    for (const workload of app.workloads) {
+                        for (const c of workload.containers) {
+                            assert.deepEqual(getPath(values, c.resourcesPath), { requests: c.requests, limits: c.limits }, `${app.name} ${c.resourcesPath}`);
+                        }
+                        if (workload.replicasPath) {
+                            assert.equal(getPath(values, workload.replicasPath), workload.replicas, `${app.name} ${workload.replicasPath}`);
+                        }
+                        if (workload.placementPath !== undefined) {
+                            const prefix = workload.placementPath === "" ? "" : `${workload.placementPath}.`;
+                            assert.deepEqual(getPath(values, `${prefix}nodeSelector`), { [poolLabel]: app.pool }, `${app.name} ${prefix}nodeSelector`);
+                        }
+                    }
+                }
+            });
+
+            it("gives every add-on namespace the fawkes labels, a quota derived from the catalog and a LimitRange", () => {
+                const run = runs[stack];
+                const pools = run.outputs.nodePools as { name: string; count: number }[];
+                for (const app of catalogFor(run)) {
+                    const ns = ofType(run, "kubernetes:core/v1:Namespace").find((n) => (n.inputs.metadata as { name: string }).name === app.namespace)!;
+                    const labels = (ns.inputs.metadata as { labels: Record<string, string> }).labels;
+                    assert.equal(labels[poolLabel], app.pool);
+                    assert.equal(labels["app.kubernetes.io/part-of"], "fawkes");
+                    const quota = ofType(run, "kubernetes:core/v1:ResourceQuota").find((q) => (q.inputs.metadata as { namespace: string }).namespace === app.namespace)!;
+                    const nodes = pools.find((p) => p.name === app.pool)!.count;
+                    assert.deepEqual((quota.inputs.spec as { hard: unknown }).hard, quotaHard(namespaceQuota(app, nodes)), app.name);
+                    const limits = ofType(run, "kubernetes:core/v1:LimitRange").find((q) => (q.inputs.metadata as { namespace: string }).namespace === app.namespace)!;
+                    const [container] = (limits.inputs.spec as { limits: { type: string; defaultRequest: Record<string, string> }[] }).limits;
+                    assert.equal(container.type, "Container");
+                    assert.ok(container.defaultRequest.cpu && container.defaultRequest.memory);
+                }
+            });
+
+            it("keeps every generated secret a Pulumi secret wherever it appears", () => {
+                const run = runs[stack];
+                const generated = ofType(run, "random:index/randomPassword:RandomPassword").flatMap((p) => [String(p.state.result), String(p.state.bcryptHash)]);
+                assert.ok(generated.length >= 20, "the platform generates its credentials");
+                const leaks: string[] = [];
+                for (const r of run.resources) {
+                    for (const path of pathsContaining(r.inputs, generated)) {
+                        if (!coveredBySecret(path, r.secretInputs)) {
+                            leaks.push(`${r.type} ${r.name} input ${path}`);
+                        }
+                    }
+                }
+                for (const path of pathsContaining(run.outputs, generated)) {
+                    if (!coveredBySecret(path, run.secretOutputs)) {
+                        leaks.push(`stack output ${path}`);
+                    }
+                }
+                assert.deepEqual(leaks, []);
+            });
+        });
+    }
+
+    describe("ordering", () => {
+        /** The core components whose order matters, keyed by a stable label. */
+        function coreNodes(run: RunResult): Map<string, CapturedResource> {
+            const nodes = new Map<string, CapturedResource>();
+            for (const r of run.resources) {
+                if (r.type === releaseType) {
+                    nodes.set(`release:${String(r.inputs.name)}`, r);
+                } else if (r.type.startsWith("kubernetes:") && r.type.split(":")[1].includes(".") && !r.type.startsWith("kubernetes:helm.sh") && !r.type.includes("storage.k8s.io")) {
+                    const meta = r.inputs.metadata as { name: string };
+                    nodes.set(`${r.type.split(":")[2]}:${meta.name}`, r);
+                } else if (r.type === "pulumi:providers:vault") {
+                    nodes.set("vault-provider", r);
+                } else if (r.type === "vault:kubernetes/authBackendRole:AuthBackendRole") {
+                    nodes.set("vault-role", r);
+                }
+            }
+            return nodes;
+        }
+        /** Edges between core components: A → B when A waits for B. */
+        function edges(run: RunResult): string[] {
+            const nodes = coreNodes(run);
+            const label = new Map([...nodes].map(([k, r]) => [r.urn, k]));
+            const out: string[] = [];
+            for (const [key, r] of nodes) {
+                for (const dep of r.dependencies) {
+                    const target = label.get(dep);
+                    if (target !== undefined) {
+                        out.push(`${key} -> ${target}`);
+                    }
+                }
+            }
+            return [...new Set(out)].sort();
+        }
+        const policies = ["disallow-host-namespaces", "disallow-latest-tag", "disallow-privileged-containers", "require-app-name-label", "require-requests-limits", "require-run-as-non-root"];
+
+        it("dev: exactly the designed dependency edges between core components", () => {
+            assert.deepEqual(
+                edges(runs.dev),
+                [
+                    ...policies.map((p) => `ClusterPolicy:${p} -> release:kyverno`),
+                    "ClusterIssuer:fawkes-local-ca -> release:cert-manager",
+                    "ClusterSecretStore:vault -> release:external-secrets",
+                    "ClusterSecretStore:vault -> vault-role",
+                    "ExternalSecret:argocd-admin-credentials -> ClusterSecretStore:vault",
+                    "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
+                    "vault-provider -> release:traefik",
+                    "vault-provider -> release:vault",
+                ].sort(),
+            );
+        });
+
+        it("prod: the same, with both ACME issuers, and no Vault layer until the operator's token is set", () => {
+            const expected = (withVault: boolean) =>
+                [
+                    ...policies.map((p) => `ClusterPolicy:${p} -> release:kyverno`),
+                    "ClusterIssuer:letsencrypt -> release:cert-manager",
+                    "ClusterIssuer:letsencrypt-staging -> release:cert-manager",
+                    "ClusterSecretStore:vault -> release:external-secrets",
+                    "ExternalSecret:argocd-admin-credentials -> ClusterSecretStore:vault",
+                    "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
+                    ...(withVault ? ["ClusterSecretStore:vault -> vault-role", "vault-provider -> release:traefik", "vault-provider -> release:vault"] : []),
+                ].sort();
+            assert.deepEqual(edges(runs.prod), expected(false));
+            assert.deepEqual(edges(runs["prod-with-token"]), expected(true));
+        });
+
+        it("installs every Helm release in one parallel step after the cluster", () => {
+            for (const run of Object.values(runs)) {
+                const releases = ofType(run, releaseType);
+                const closure = dependencyClosure(run);
+                for (const release of releases) {
+                    const waitsOn = releases.filter((other) => other !== release && closure(release).has(other.urn));
+                    assert.deepEqual(
+                        waitsOn.map((r) => r.inputs.name),
+                        [],
+                        `${String(release.inputs.name)} waits on another release`,
+                    );
+                }
+            }
+        });
+    });
+
+    describe("switches", () => {
+        it("ha: replicas, raft with cloud auto-unseal, and redis-ha flip with fawkes:ha", async () => {
+            const nonHa = await runStackFileOk("prod", (c) => (c["fawkes:ha"] = false));
+            const values = (run: RunResult, name: string) => ofType(run, releaseType).find((r) => r.inputs.name === name)!.inputs.values;
+
+            assert.equal(getPath(values(runs.prod, "kyverno"), "admissionController.replicas"), 3);
+            assert.equal(getPath(values(nonHa, "kyverno"), "admissionController.replicas"), 1);
+
+            assert.equal(getPath(values(runs.prod, "vault"), "server.ha.enabled"), true);
+            assert.equal(getPath(values(runs.prod, "vault"), "server.ha.replicas"), 3);
+            const raft = String(getPath(values(runs.prod, "vault"), "server.ha.raft.config"));
+            const unsealKey = ofType(runs.prod, "aws:kms/key:Key").find((k) => k.name.includes("vault-unseal"))!;
+            assert.match(raft, new RegExp(`seal "awskms" \\{\\s*region\\s*= "eu-west-1"\\s*kms_key_id = "${String(unsealKey.state.keyId)}"`));
+            assert.match(raft, /retry_join/);
+            assert.equal(unsealKey.protect, true);
+            assert.equal(getPath(values(nonHa, "vault"), "server.dev.enabled"), true);
+            assert.equal(getPath(values(nonHa, "vault"), "server.ha"), undefined);
+            assert.ok(!ofType(nonHa, "aws:kms/key:Key").some((k) => k.name.includes("vault-unseal")));
+
+            assert.equal(getPath(values(runs.prod, "argo-cd"), "redis-ha.enabled"), true);
+            assert.equal(getPath(values(nonHa, "argo-cd"), "redis-ha"), undefined);
+
+            const aksRaft = String(getPath(values(runs["prod-aks"], "vault"), "server.ha.raft.config"));
+            assert.match(aksRaft, /seal "azurekeyvault" \{\s*vault_name = "fawkes-prod-aks-unseal"\s*key_name\s*= "vault-unseal"/);
+            assert.equal(getPath(values(runs["prod-aks"], "vault"), "server.extraLabels.azure.workload.identity/use"), undefined, "label keys with dots are not paths");
+            assert.deepEqual(getPath(values(runs["prod-aks"], "vault"), "server.extraLabels"), { "azure.workload.identity/use": "true" });
+        });
+
+        it("never stores unseal or recovery keys in a Kubernetes Secret", () => {
+            for (const run of Object.values(runs)) {
+                const secrets = ofType(run, "kubernetes:core/v1:Secret");
+                assert.deepEqual(
+                    secrets.map((s) => (s.inputs.metadata as { name: string }).name),
+                    run.outputs.clusterProvider === "kind" ? ["fawkes-local-ca"] : [],
+                );
+            }
+        });
+
+        it("says so, and skips only the Vault configuration layer, while an ha Vault has no token", () => {
+            assert.ok(runs.prod.warnings.some((w) => /fawkes:vaultToken is not set.*skipped/s.test(w)));
+            assert.equal(runs.prod.resources.filter((r) => r.type.startsWith("vault:")).length, 0);
+            assert.equal(ofType(runs.prod, releaseType).length, 6);
+            const withToken = runs["prod-with-token"];
+            assert.ok(!withToken.warnings.some((w) => w.includes("vaultToken")));
+            const [provider] = ofType(withToken, "pulumi:providers:vault");
+            assert.equal(provider.inputs.address, "https://vault.fawkes.example.com");
+            // Provider inputs reach the engine as strings.
+            assert.equal(String(provider.inputs.skipTlsVerify), "false", "Let's Encrypt certificates are verified");
+            assert.ok(provider.secretInputs.includes("token"));
+            assert.equal(ofType(withToken, "vault:kv/secretV2:SecretV2").length, 13);
+        });
+
+        it("configures Vault for External Secrets: KV v2, Kubernetes auth, a read-only policy and a role bound to ESO", () => {
+            const run = runs.dev;
+            const [mount] = ofType(run, "vault:index/mount:Mount");
+            assert.deepEqual([mount.inputs.path, mount.inputs.type, (mount.inputs.options as { version: string }).version], ["platform", "kv", "2"]);
+            const [policy] = ofType(run, "vault:index/policy:Policy");
+            assert.match(String(policy.inputs.policy), /path "platform\/data\/\*" \{\s*capabilities = \["read"\]/);
+            assert.doesNotMatch(String(policy.inputs.policy), /create|update|delete/);
+            const [role] = ofType(run, "vault:kubernetes/authBackendRole:AuthBackendRole");
+            assert.deepEqual([role.inputs.boundServiceAccountNames, role.inputs.boundServiceAccountNamespaces], [["external-secrets"], ["external-secrets"]]);
+            const [provider] = ofType(run, "pulumi:providers:vault");
+            assert.equal(String(provider.inputs.skipTlsVerify), "true", "the local CA is generated by the same program");
+        });
+
+        it("ingress: Traefik on host ports on kind, a LoadBalancer in the cloud, ingress-nginx when chosen", async () => {
+            const values = (run: RunResult, name: string) => ofType(run, releaseType).find((r) => r.inputs.name === name)!.inputs.values;
+            const kind = values(runs.dev, "traefik");
+            assert.deepEqual([getPath(kind, "ports.web.hostPort"), getPath(kind, "ports.websecure.hostPort")], [80, 443]);
+            assert.equal(getPath(kind, "service.spec.type"), "ClusterIP");
+            assert.deepEqual(getPath(kind, "nodeSelector"), { [poolLabel]: "control-plane" });
+            assert.deepEqual(getPath(kind, "tolerations"), [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }]);
+            assert.equal(getPath(kind, "ingressClass.isDefaultClass"), true);
+            assert.equal(getPath(values(runs.prod, "traefik"), "service.spec.type"), "LoadBalancer");
+
+            const nginx = await runStackFileOk("dev", (c) => (c["fawkes:ingress"] = { controller: "ingress-nginx" }));
+            const v = values(nginx, "ingress-nginx");
+            assert.equal(getPath(v, "controller.hostPort.enabled"), true);
+            assert.equal(getPath(v, "controller.ingressClassResource.default"), true);
+            assert.ok(!ofType(nginx, releaseType).some((r) => r.inputs.name === "traefik"));
+            assert.match(nginx.warnings.join("\n"), /ingress-nginx.*retired/);
+            assert.deepEqual(
+                ofType(nginx, "kubernetes:networking.k8s.io/v1:Ingress").length,
+                0,
+                "apps' Ingresses come from the charts",
+            );
+        });
+
+        it("Argo CD: ingress with TLS from the cluster issuer, bcrypt admin password, Application health check", () => {
+            const values = ofType(runs.dev, releaseType).find((r) => r.inputs.name === "argo-cd")!.inputs.values;
+            assert.equal(getPath(values, "server.ingress.hostname"), "argocd.fawkes.localtest.me");
+            assert.equal(getPath(values, "server.ingress.tls"), true);
+            assert.deepEqual(getPath(values, "server.ingress.annotations"), { "cert-manager.io/cluster-issuer": "fawkes-local-ca" });
+            const hash = String(getPath(values, "configs.secret.argocdServerAdminPassword"));
+            const admin = ofType(runs.dev, "random:index/randomPassword:RandomPassword").find((p) => p.name.includes("argocd-admin"))!;
+            assert.equal(hash, admin.state.bcryptHash, "the hash of the generated password, not a fixed one");
+            assert.match(String((getPath(values, "configs.cm") as Record<string, string>)["resource.customizations.health.argoproj.io_Application"]), /obj\.status\.health/);
+        });
+    });
+
+    describe("custom resources validate against their CRD schemas", () => {
+        const customResources = (run: RunResult, kind: string) => run.resources.filter((r) => r.type.endsWith(`:${kind}`) && r.type.startsWith("kubernetes:"));
+
+        it("ClusterIssuers (cert-manager.io/v1)", () => {
+            for (const run of Object.values(runs)) {
+                for (const r of customResources(run, "ClusterIssuer")) {
+                    new ClusterIssuer(r.inputs as ConstructorParameters<typeof ClusterIssuer>[0]).validate();
+                }
+            }
+            assert.equal(customResources(runs.prod, "ClusterIssuer").length, 2);
+        });
+
+        it("ClusterPolicies (kyverno.io/v1)", () => {
+            const found = customResources(runs.dev, "ClusterPolicy");
+            assert.equal(found.length, 6);
+            for (const r of found) {
+                new ClusterPolicy(r.inputs as ConstructorParameters<typeof ClusterPolicy>[0]).validate();
+            }
+        });
+
+        it("ClusterSecretStore and ExternalSecret (external-secrets.io/v1)", async () => {
+            const { ClusterSecretStore } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore");
+            const { ExternalSecret } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret");
+            for (const run of Object.values(runs)) {
+                const [store] = customResources(run, "ClusterSecretStore");
+                new ClusterSecretStore(store.inputs as ConstructorParameters<typeof ClusterSecretStore>[0]).validate();
+                const [secret] = customResources(run, "ExternalSecret");
+                new ExternalSecret(secret.inputs as ConstructorParameters<typeof ExternalSecret>[0]).validate();
+            }
+        });
+
+        it("a malformed resource is rejected (the schemas really check)", () => {
+            const policy = clusterPolicy("require-requests-limits", []);
+            (policy.spec as { rules: unknown }).rules = "not a list";
+            assert.throws(() => new ClusterPolicy(policy as ConstructorParameters<typeof ClusterPolicy>[0]).validate());
+        });
+    });
+
+    describe("Kyverno policies", () => {
+        it("enforce in platform namespaces, audit elsewhere, and turn a documented exception into audit for that namespace only", () => {
+            const app = coreAddons({ provider: "kind", ha: false, ingressController: "traefik" })[0];
+            const withException: CatalogApp = { ...app, policyExceptions: [{ policy: "disallow-host-namespaces", reason: "test" }] };
+            const policy = clusterPolicy("disallow-host-namespaces", [withException]) as { spec: { rules: { validate: { failureAction: string; failureActionOverrides: unknown[] } }[] } };
+            const [rule] = policy.spec.rules;
+            assert.equal(rule.validate.failureAction, "Audit");
+            assert.deepEqual(rule.validate.failureActionOverrides, [
+                {
+                    action: "Enforce",
+                    namespaceSelector: {
+                        matchLabels: { "app.kubernetes.io/part-of": "fawkes" },
+                        matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [app.namespace] }],
+                    },
+                },
+            ]);
+            const other = clusterPolicy("disallow-latest-tag", [withException]) as typeof policy;
+            assert.ok(other.spec.rules.every((r) => !JSON.stringify(r).includes("NotIn")));
+        });
+    });
+});
+
+/** Paths in `value` whose string contains one of `needles`. */
+function pathsContaining(value: unknown, needles: string[], at = ""): string[] {
+    if (typeof value === "string") {
+        return needles.some((n) => n.length > 0 && value.includes(n)) ? [at] : [];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => pathsContaining(v, needles, `${at}[${i}]`));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => pathsContaining(v, needles, at === "" ? k : `${at}.${k}`));
+    }
+    return [];
+}
+
+/** Every resource a resource waits on, directly or through others. */
+function dependencyClosure(run: RunResult): (r: CapturedResource) => Set<string> {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    return (start) => {
+        const seen = new Set<string>();
+        const stack = [...start.dependencies];
+        while (stack.length > 0) {
+            const urn = stack.pop()!;
+            if (!seen.has(urn)) {
+                seen.add(urn);
+                stack.push(...(byUrn.get(urn)?.dependencies ?? []));
+            }
+        }
+        return seen;
+    };
+}
