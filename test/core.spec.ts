@@ -321,9 +321,9 @@ describe("platform core (mocked runs)", function () {
             const { ExternalSecret } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret");
             for (const run of Object.values(runs)) {
                 const [store] = customResources(run, "ClusterSecretStore");
-                new ClusterSecretStore(store.inputs as ConstructorParameters<typeof ClusterSecretStore>[0]).validate();
+                new ClusterSecretStore(store.inputs).validate();
                 const [secret] = customResources(run, "ExternalSecret");
-                new ExternalSecret(secret.inputs as ConstructorParameters<typeof ExternalSecret>[0]).validate();
+                new ExternalSecret(secret.inputs).validate();
             }
         });
 
