@@ -94,7 +94,10 @@ describe("platform core (mocked runs)", function () {
 
             it("keeps every generated secret a Pulumi secret wherever it appears", () => {
                 const run = runs[stack];
-                const generated = ofType(run, "random:index/randomPassword:RandomPassword").flatMap((p) => [String(p.state.result), String(p.state.bcryptHash)]);
+                const generated = [
+                    ...ofType(run, "random:index/randomPassword:RandomPassword").flatMap((p) => [String(p.state.result), String(p.state.bcryptHash)]),
+                    ...ofType(run, "tls:index/privateKey:PrivateKey").map((k) => String(k.state.privateKeyPem)),
+                ];
                 assert.ok(generated.length >= 20, "the platform generates its credentials");
                 const leaks: string[] = [];
                 for (const r of run.resources) {
@@ -325,6 +328,9 @@ describe("platform core (mocked runs)", function () {
                 const [secret] = customResources(run, "ExternalSecret");
                 new ExternalSecret(secret.inputs).validate();
             }
+            const [store] = customResources(runs.dev, "ClusterSecretStore");
+            const broken = { ...store.inputs, spec: { provider: { vault: { server: 8200 } } } } as unknown as ConstructorParameters<typeof ClusterSecretStore>[0];
+            assert.throws(() => new ClusterSecretStore(broken).validate(), "a malformed store is rejected");
         });
 
         it("a malformed resource is rejected (the schemas really check)", () => {
