@@ -14,6 +14,8 @@ export const kubeconfig = platform.cluster.kubeconfig;
 export const nodePools = platform.cluster.pools.map((p) => ({ name: p.name, role: p.role, count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, instanceType: p.instanceType }));
 export const domain = config.domain;
 export const ha = config.ha;
+/** The stack's own utilisation target; the policy pack applies the stricter of it and its own. */
+export const budgetTargetUtilization = config.budget.targetUtilization;
 export const ingressController = config.ingress.controller;
 export const urls = platform.urls;
 /** The ClusterIssuer and IngressClass apps use, and (local-ca only) the CA to trust. */

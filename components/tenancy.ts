@@ -6,9 +6,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { namespaceQuota, quotaHard } from "./budget";
 import type { CatalogApp } from "./catalog";
+import { partOfLabel as partOf } from "../policy/lib/labels";
 import { poolLabel } from "./cluster/types";
 
-export const partOfLabel = { "app.kubernetes.io/part-of": "fawkes" } as const;
+export const partOfLabel = { [partOf.key]: partOf.value } as const;
 
 /** Defaults for containers a chart leaves without resources: small, so they fit the quota's headroom. */
 export const containerDefaults = {

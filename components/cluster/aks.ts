@@ -65,7 +65,7 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
                     osType: "Linux",
                     type: "VirtualMachineScaleSets",
                     orchestratorVersion: config.kubernetesVersion,
-                    nodeLabels: poolLabels(pool.name),
+                    nodeLabels: poolLabels(pool),
                     availabilityZones: ha ? ["1", "2", "3"] : undefined,
                 })),
                 tags,

@@ -235,7 +235,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
                 scalingConfig: { desiredSize: pool.count, minSize: pool.count, maxSize: pool.count },
                 updateConfig: { maxUnavailable: 1 },
                 launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
-                labels: poolLabels(pool.name),
+                labels: poolLabels(pool),
                 tags,
             },
             // Nodes cannot join until their role carries the worker policies.

@@ -20,11 +20,11 @@ export function kindNodePools(config: KindClusterConfig): NodePool[] {
         count: 1,
         cpu: config.controlPlane.cpu,
         memoryGiB: config.controlPlane.memoryGiB,
-        labels: poolLabels("control-plane", { [ingressReadyLabel]: "true" }),
+        labels: poolLabels({ name: "control-plane", ...config.controlPlane }, { [ingressReadyLabel]: "true" }),
         taints: [controlPlaneTaint],
     };
     const workers = config.pools.map(
-        (p): NodePool => ({ name: p.name, role: "worker", count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, labels: poolLabels(p.name), taints: [] }),
+        (p): NodePool => ({ name: p.name, role: "worker", count: p.count, cpu: p.cpu, memoryGiB: p.memoryGiB, labels: poolLabels(p), taints: [] }),
     );
     return [controlPlane, ...workers];
 }

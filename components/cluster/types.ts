@@ -5,8 +5,10 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { PoolConfig } from "../config-types";
 
+import { capacityCpuLabel, capacityMemoryLabel, poolLabel } from "../../policy/lib/labels";
+
 /** Label every node carries with the name of its pool; workloads select pools with it. */
-export const poolLabel = "fawkes.dev/pool";
+export { poolLabel };
 
 export interface NodeTaint {
     readonly key: string;
@@ -55,9 +57,9 @@ export interface PlatformCluster {
     readonly clusterName: pulumi.Output<string>;
 }
 
-/** Node labels for a pool: the pool label plus any backend-specific extras. */
-export function poolLabels(name: string, extra: Record<string, string> = {}): Record<string, string> {
-    return { [poolLabel]: name, ...extra };
+/** Node labels for a pool: its name, its declared capacity (read by the budget policy), and any extras. */
+export function poolLabels(pool: { name: string; cpu: number; memoryGiB: number }, extra: Record<string, string> = {}): Record<string, string> {
+    return { [poolLabel]: pool.name, [capacityCpuLabel]: String(pool.cpu), [capacityMemoryLabel]: String(pool.memoryGiB), ...extra };
 }
 
 /** Worker pools of a managed cloud cluster: each configured pool, labelled, untainted. */
@@ -70,7 +72,7 @@ export function cloudNodePools(pools: readonly PoolConfig[]): NodePool[] {
         memoryGiB: p.memoryGiB,
         diskGiB: p.diskGiB,
         instanceType: p.instanceType,
-        labels: poolLabels(p.name),
+        labels: poolLabels(p),
         taints: [],
     }));
 }
