@@ -5,6 +5,7 @@ import { getPath } from "../components/addons/helm";
 import { clusterPolicy } from "../components/addons/kyverno-policies";
 import { namespaceQuota, quotaHard } from "../components/budget";
 import { type CatalogApp, coreAddons } from "../components/catalog";
+import { coreEdges } from "./support/graph";
 import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "./support/harness";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
@@ -118,43 +119,11 @@ describe("platform core (mocked runs)", function () {
     }
 
     describe("ordering", () => {
-        /** The core components whose order matters, keyed by a stable label. */
-        function coreNodes(run: RunResult): Map<string, CapturedResource> {
-            const nodes = new Map<string, CapturedResource>();
-            for (const r of run.resources) {
-                if (r.type === releaseType) {
-                    nodes.set(`release:${String(r.inputs.name)}`, r);
-                } else if (r.type.startsWith("kubernetes:") && r.type.split(":")[1].includes(".") && !r.type.startsWith("kubernetes:helm.sh") && !r.type.includes("storage.k8s.io")) {
-                    const meta = r.inputs.metadata as { name: string };
-                    nodes.set(`${r.type.split(":")[2]}:${meta.name}`, r);
-                } else if (r.type === "pulumi:providers:vault") {
-                    nodes.set("vault-provider", r);
-                } else if (r.type === "vault:kubernetes/authBackendRole:AuthBackendRole") {
-                    nodes.set("vault-role", r);
-                }
-            }
-            return nodes;
-        }
-        /** Edges between core components: A → B when A waits for B. */
-        function edges(run: RunResult): string[] {
-            const nodes = coreNodes(run);
-            const label = new Map([...nodes].map(([k, r]) => [r.urn, k]));
-            const out: string[] = [];
-            for (const [key, r] of nodes) {
-                for (const dep of r.dependencies) {
-                    const target = label.get(dep);
-                    if (target !== undefined) {
-                        out.push(`${key} -> ${target}`);
-                    }
-                }
-            }
-            return [...new Set(out)].sort();
-        }
         const policies = ["disallow-host-namespaces", "disallow-latest-tag", "disallow-privileged-containers", "require-app-name-label", "require-requests-limits", "require-run-as-non-root"];
 
         it("dev: exactly the designed dependency edges between core components", () => {
             assert.deepEqual(
-                edges(runs.dev),
+                coreEdges(runs.dev),
                 [
                     ...policies.map((p) => `ClusterPolicy:${p} -> release:kyverno`),
                     "ClusterIssuer:fawkes-local-ca -> release:cert-manager",
@@ -164,6 +133,7 @@ describe("platform core (mocked runs)", function () {
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
                     "vault-provider -> release:traefik",
                     "vault-provider -> release:vault",
+                    "vault-role -> vault-provider",
                 ].sort(),
             );
         });
@@ -177,10 +147,12 @@ describe("platform core (mocked runs)", function () {
                     "ClusterSecretStore:vault -> release:external-secrets",
                     "ExternalSecret:argocd-admin-credentials -> ClusterSecretStore:vault",
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
-                    ...(withVault ? ["ClusterSecretStore:vault -> vault-role", "vault-provider -> release:traefik", "vault-provider -> release:vault"] : []),
+                    ...(withVault
+                        ? ["ClusterSecretStore:vault -> vault-role", "vault-provider -> release:traefik", "vault-provider -> release:vault", "vault-role -> vault-provider"]
+                        : []),
                 ].sort();
-            assert.deepEqual(edges(runs.prod), expected(false));
-            assert.deepEqual(edges(runs["prod-with-token"]), expected(true));
+            assert.deepEqual(coreEdges(runs.prod), expected(false));
+            assert.deepEqual(coreEdges(runs["prod-with-token"]), expected(true));
         });
 
         it("installs every Helm release in one parallel step after the cluster", () => {

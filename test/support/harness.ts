@@ -115,12 +115,12 @@ function toRuntimeConfig(config: StackConfig): Record<string, string> {
 const programFile = path.join(projectRoot, "index.ts");
 
 /**
- * Forget index.ts so the next require runs the program afresh. The component modules it
- * imports hold no state of their own (config is read when index.ts calls loadConfig), so
- * they stay loaded: recompiling them for every run would only cost time.
+ * Forget the program's entry module so the next require runs it afresh. The component
+ * modules it imports hold no state of their own (config is read when index.ts calls
+ * loadConfig), so they stay loaded: recompiling them for every run would only cost time.
  */
-function unloadProgram(): void {
-    delete require.cache[require.resolve(programFile)];
+function unloadProgram(program: string): void {
+    delete require.cache[require.resolve(program)];
 }
 
 // A failing program leaves rejected promises inside the SDK's Stack resource that nobody
@@ -148,6 +148,8 @@ export const plainMocks: pulumi.runtime.Mocks = {
 const realisticMocks: pulumi.runtime.Mocks = { newResource: (args) => ({ id: `${args.name}-id`, state: mockState(args) }), call: mockCall };
 
 export interface RunOptions {
+    /** Program to run instead of index.ts (the benchmark's one-resource baseline). */
+    readonly program?: string;
     /** Mocks to use instead of the realistic ones in mocks.ts. */
     readonly mocks?: pulumi.runtime.Mocks;
     /** Project name given to setMocks; a generic harness may leave Pulumi's default. */
@@ -221,11 +223,12 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
 
     let error: Error | undefined;
     try {
-        unloadProgram();
+        const program = options.program ?? programFile;
+        unloadProgram(program);
         // require, not import(): under nodenext a dynamic import stays ESM and cannot load
         // the TypeScript entry point; the Pulumi language host also requires the program.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        await pulumi.runtime.runInPulumiStack(async () => require(programFile) as Record<string, unknown>);
+        await pulumi.runtime.runInPulumiStack(async () => require(program) as Record<string, unknown>);
     } catch (e) {
         error = e as Error;
         reportedErrors.add(error);
@@ -253,9 +256,19 @@ export async function runStackFile(stack: string, change?: (config: StackConfig)
     return runProgram(stack, config, options);
 }
 
+/** Runs of unchanged stack files, shared by every spec: a run is deterministic, and callers only read it. */
+const unchangedRuns = new Map<string, Promise<RunResult>>();
+
 /** Like runStackFile, but fails the test with the program's own error if it failed. */
 export async function runStackFileOk(stack: string, change?: (config: StackConfig) => void): Promise<RunResult> {
-    const result = await runStackFile(stack, change);
+    let pending = change === undefined ? unchangedRuns.get(stack) : undefined;
+    if (pending === undefined) {
+        pending = runStackFile(stack, change);
+        if (change === undefined) {
+            unchangedRuns.set(stack, pending);
+        }
+    }
+    const result = await pending;
     if (result.error) {
         throw result.error;
     }

