@@ -76,7 +76,22 @@ function container(name: string, resourcesPath: string, requests: Resources, lim
     return init ? { name, resourcesPath, requests, limits, init } : { name, resourcesPath, requests, limits };
 }
 
+/** A workload whose pods run one container, the common case; `paths` are dotted values paths. */
+function workload(
+    name: string,
+    kind: WorkloadKind,
+    replicas: number,
+    paths: { resources: string; replicas?: string; placement?: string },
+    requests: Resources,
+    limits: Resources,
+): Workload {
+    return { name, kind, replicas, replicasPath: paths.replicas, placementPath: paths.placement, containers: [container(name, paths.resources, requests, limits)] };
+}
+
 // --- Ingress controllers -----------------------------------------------------------------
+
+/** On kind the controller binds host ports on the single ingress-ready node: one replica there. */
+const ingressReplicas = (ctx: CatalogContext) => (ctx.ha && ctx.provider !== "kind" ? 2 : 1);
 
 function traefik(ctx: CatalogContext): CatalogApp {
     return {
@@ -85,50 +100,24 @@ function traefik(ctx: CatalogContext): CatalogApp {
         chart: { repo: "https://traefik.github.io/charts", name: "traefik", version: "41.3.0" },
         namespace: "traefik",
         pool: ingressPool(ctx),
-        workloads: [
-            {
-                name: "traefik",
-                kind: "Deployment",
-                // On kind the controller binds host ports on the single ingress-ready node.
-                replicas: ctx.ha && ctx.provider !== "kind" ? 2 : 1,
-                replicasPath: "deployment.replicas",
-                placementPath: "",
-                containers: [container("traefik", "resources", r("100m", "128Mi"), r("500m", "256Mi"))],
-            },
-        ],
+        workloads: [workload("traefik", "Deployment", ingressReplicas(ctx), { resources: "resources", replicas: "deployment.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "256Mi"))],
         policyExceptions: [],
     };
 }
 
 function ingressNginx(ctx: CatalogContext): CatalogApp {
+    const webhooks = "controller.admissionWebhooks";
     return {
         name: "ingress-nginx",
-        // kubernetes/ingress-nginx: retired upstream in March 2026; last chart release.
+        // kubernetes/ingress-nginx tag helm-chart-4.15.1: retired upstream in March 2026, the last release.
         chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx", version: "4.15.1" },
         namespace: "ingress-nginx",
         pool: ingressPool(ctx),
         workloads: [
-            {
-                name: "controller",
-                kind: "Deployment",
-                replicas: ctx.ha && ctx.provider !== "kind" ? 2 : 1,
-                replicasPath: "controller.replicaCount",
-                placementPath: "controller",
-                containers: [container("controller", "controller.resources", r("100m", "128Mi"), r("500m", "384Mi"))],
-            },
-            {
-                name: "admission-create",
-                kind: "Job",
-                replicas: 1,
-                placementPath: "controller.admissionWebhooks.patch",
-                containers: [container("create", "controller.admissionWebhooks.createSecretJob.resources", r("10m", "32Mi"), r("100m", "64Mi"))],
-            },
-            {
-                name: "admission-patch",
-                kind: "Job",
-                replicas: 1,
-                containers: [container("patch", "controller.admissionWebhooks.patchWebhookJob.resources", r("10m", "32Mi"), r("100m", "64Mi"))],
-            },
+            workload("controller", "Deployment", ingressReplicas(ctx), { resources: "controller.resources", replicas: "controller.replicaCount", placement: "controller" }, r("100m", "128Mi"), r("500m", "384Mi")),
+            // Both webhook-certificate Jobs take their placement from `patch`.
+            workload("admission-create", "Job", 1, { resources: `${webhooks}.createSecretJob.resources`, placement: `${webhooks}.patch` }, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload("admission-patch", "Job", 1, { resources: `${webhooks}.patchWebhookJob.resources` }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         policyExceptions: [],
     };
@@ -150,37 +139,10 @@ function certManager(ctx: CatalogContext): CatalogApp {
         namespace: "cert-manager",
         pool: "platform",
         workloads: [
-            {
-                name: "controller",
-                kind: "Deployment",
-                replicas,
-                replicasPath: "replicaCount",
-                placementPath: "",
-                containers: [container("cert-manager-controller", "resources", r("25m", "96Mi"), r("200m", "256Mi"))],
-            },
-            {
-                name: "webhook",
-                kind: "Deployment",
-                replicas,
-                replicasPath: "webhook.replicaCount",
-                placementPath: "webhook",
-                containers: [container("cert-manager-webhook", "webhook.resources", r("10m", "32Mi"), r("100m", "96Mi"))],
-            },
-            {
-                name: "cainjector",
-                kind: "Deployment",
-                replicas,
-                replicasPath: "cainjector.replicaCount",
-                placementPath: "cainjector",
-                containers: [container("cert-manager-cainjector", "cainjector.resources", r("10m", "64Mi"), r("100m", "192Mi"))],
-            },
-            {
-                name: "startupapicheck",
-                kind: "Job",
-                replicas: 1,
-                placementPath: "startupapicheck",
-                containers: [container("cert-manager-startupapicheck", "startupapicheck.resources", r("10m", "32Mi"), r("100m", "64Mi"))],
-            },
+            workload("controller", "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("25m", "96Mi"), r("200m", "256Mi")),
+            workload("webhook", "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "96Mi")),
+            workload("cainjector", "Deployment", replicas, { resources: "cainjector.resources", replicas: "cainjector.replicaCount", placement: "cainjector" }, r("10m", "64Mi"), r("100m", "192Mi")),
+            workload("startupapicheck", "Job", 1, { resources: "startupapicheck.resources", placement: "startupapicheck" }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         policyExceptions: [],
     };
@@ -195,15 +157,8 @@ function vault(ctx: CatalogContext): CatalogApp {
         pool: "platform",
         host: "vault",
         workloads: [
-            {
-                name: "server",
-                kind: "StatefulSet",
-                // dev mode is one in-memory server; HA is a three-node raft cluster.
-                replicas: ctx.ha ? 3 : 1,
-                replicasPath: ctx.ha ? "server.ha.replicas" : undefined,
-                placementPath: "server",
-                containers: [container("vault", "server.resources", r("250m", "256Mi"), r("1", "512Mi"))],
-            },
+            // dev mode is one in-memory server; HA is a three-node raft cluster.
+            workload("server", "StatefulSet", ctx.ha ? 3 : 1, { resources: "server.resources", replicas: ctx.ha ? "server.ha.replicas" : undefined, placement: "server" }, r("250m", "256Mi"), r("1", "512Mi")),
         ],
         policyExceptions: [],
     };
@@ -218,44 +173,17 @@ function externalSecrets(ctx: CatalogContext): CatalogApp {
         namespace: "external-secrets",
         pool: "platform",
         workloads: [
-            {
-                name: "controller",
-                kind: "Deployment",
-                replicas,
-                replicasPath: "replicaCount",
-                placementPath: "",
-                containers: [container("external-secrets", "resources", r("20m", "64Mi"), r("200m", "256Mi"))],
-            },
-            {
-                name: "webhook",
-                kind: "Deployment",
-                replicas,
-                replicasPath: "webhook.replicaCount",
-                placementPath: "webhook",
-                containers: [container("webhook", "webhook.resources", r("10m", "32Mi"), r("100m", "128Mi"))],
-            },
-            {
-                name: "cert-controller",
-                kind: "Deployment",
-                replicas: 1,
-                replicasPath: "certController.replicaCount",
-                placementPath: "certController",
-                containers: [container("cert-controller", "certController.resources", r("10m", "64Mi"), r("100m", "256Mi"))],
-            },
+            workload("controller", "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("20m", "64Mi"), r("200m", "256Mi")),
+            workload("webhook", "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "128Mi")),
+            workload("cert-controller", "Deployment", 1, { resources: "certController.resources", replicas: "certController.replicaCount", placement: "certController" }, r("10m", "64Mi"), r("100m", "256Mi")),
         ],
         policyExceptions: [],
     };
 }
 
 function kyverno(ctx: CatalogContext): CatalogApp {
-    const controller = (name: string, key: string, requests: Resources, limits: Resources): Workload => ({
-        name,
-        kind: "Deployment",
-        replicas: 1,
-        replicasPath: `${key}.replicas`,
-        placementPath: key,
-        containers: [container(name, `${key}.resources`, requests, limits)],
-    });
+    const controller = (key: string, name: string, requests: Resources, limits: Resources) =>
+        workload(name, "Deployment", 1, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
     return {
         name: "kyverno",
         // kyverno/kyverno: values read at tag kyverno-chart-3.9.0; 3.9.1 (Kyverno 1.19.1) is its patch release.
@@ -274,38 +202,20 @@ function kyverno(ctx: CatalogContext): CatalogApp {
                     container("kyverno-pre", "admissionController.initContainer.resources", r("10m", "64Mi"), r("100m", "256Mi"), true),
                 ],
             },
-            controller("background-controller", "backgroundController", r("100m", "64Mi"), r("500m", "256Mi")),
-            controller("cleanup-controller", "cleanupController", r("100m", "64Mi"), r("500m", "128Mi")),
-            controller("reports-controller", "reportsController", r("100m", "64Mi"), r("500m", "256Mi")),
+            controller("backgroundController", "background-controller", r("100m", "64Mi"), r("500m", "256Mi")),
+            controller("cleanupController", "cleanup-controller", r("100m", "64Mi"), r("500m", "128Mi")),
+            controller("reportsController", "reports-controller", r("100m", "64Mi"), r("500m", "256Mi")),
             // Hook Jobs: CRD migration after upgrades, webhook clean-up before deletion.
-            {
-                name: "migrate-resources",
-                kind: "Job",
-                replicas: 1,
-                placementPath: "crds.migration",
-                containers: [container("migrate", "crds.migration.podResources", r("10m", "64Mi"), r("100m", "256Mi"))],
-            },
-            {
-                name: "webhooks-cleanup",
-                kind: "Job",
-                replicas: 1,
-                placementPath: "webhooksCleanup",
-                containers: [container("cleanup", "webhooksCleanup.resources", r("10m", "64Mi"), r("100m", "256Mi"))],
-            },
+            workload("migrate-resources", "Job", 1, { resources: "crds.migration.podResources", placement: "crds.migration" }, r("10m", "64Mi"), r("100m", "256Mi")),
+            workload("webhooks-cleanup", "Job", 1, { resources: "webhooksCleanup.resources", placement: "webhooksCleanup" }, r("10m", "64Mi"), r("100m", "256Mi")),
         ],
         policyExceptions: [],
     };
 }
 
 function argoCd(ctx: CatalogContext): CatalogApp {
-    const component = (name: string, key: string, replicas: number, requests: Resources, limits: Resources, kind: WorkloadKind = "Deployment"): Workload => ({
-        name,
-        kind,
-        replicas,
-        replicasPath: kind === "Job" ? undefined : `${key}.replicas`,
-        placementPath: key,
-        containers: [container(name, `${key}.resources`, requests, limits)],
-    });
+    const component = (key: string, name: string, replicas: number, requests: Resources, limits: Resources) =>
+        workload(name, "Deployment", replicas, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
     const scaled = ctx.ha ? 2 : 1;
     return {
         name: "argo-cd",
@@ -315,20 +225,20 @@ function argoCd(ctx: CatalogContext): CatalogApp {
         pool: "platform",
         host: "argocd",
         workloads: [
-            component("application-controller", "controller", 1, r("250m", "512Mi"), r("1", "1Gi"), "StatefulSet"),
+            { ...component("controller", "application-controller", 1, r("250m", "512Mi"), r("1", "1Gi")), kind: "StatefulSet" },
             {
-                ...component("repo-server", "repoServer", scaled, r("50m", "128Mi"), r("1", "512Mi")),
+                ...component("repoServer", "repo-server", scaled, r("50m", "128Mi"), r("1", "512Mi")),
                 containers: [
                     container("repo-server", "repoServer.resources", r("50m", "128Mi"), r("1", "512Mi")),
                     container("copyutil", "repoServer.copyutil.resources", r("10m", "32Mi"), r("50m", "64Mi"), true),
                 ],
             },
             component("server", "server", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
-            component("applicationset-controller", "applicationSet", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
-            component("notifications-controller", "notifications", 1, r("20m", "64Mi"), r("200m", "128Mi")),
+            component("applicationSet", "applicationset-controller", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            component("notifications", "notifications-controller", 1, r("20m", "64Mi"), r("200m", "128Mi")),
             // One redis in dev; with ha the redis-ha subchart: three redis+sentinel pods behind three HAProxies.
             ...(ctx.ha ? redisHa() : [component("redis", "redis", 1, r("50m", "64Mi"), r("200m", "256Mi"))]),
-            component("redis-secret-init", "redisSecretInit", 1, r("10m", "32Mi"), r("100m", "64Mi"), "Job"),
+            workload("redis-secret-init", "Job", 1, { resources: "redisSecretInit.resources", placement: "redisSecretInit" }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         policyExceptions: [],
     };
