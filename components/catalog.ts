@@ -279,9 +279,117 @@ export function coreAddons(ctx: CatalogContext): CatalogApp[] {
     return [ctx.ingressController === "traefik" ? traefik(ctx) : ingressNginx(ctx), certManager(ctx), vault(ctx), externalSecrets(ctx), kyverno(ctx), argoCd(ctx)];
 }
 
-/** Apps Argo CD runs from the app-of-apps; they arrive with the GitOps issue. */
-export const catalogApps: readonly { readonly name: string; readonly enabledByDefault: boolean }[] = [];
+// --- Apps Argo CD runs from the app-of-apps ------------------------------------------------
 
+/** AppProjects group apps; each project may deploy only its apps' charts into their namespaces. */
+export type AppGroup = "developer-experience" | "delivery" | "data" | "observability" | "security";
+
+/** A Kubernetes Secret an app reads, delivered by External Secrets from a platform Vault path. */
+export interface AppSecret {
+    /** Name of the Kubernetes Secret in the app's namespace. */
+    readonly name: string;
+    /** Path under the platform KV mount, e.g. `backstage/backend`. */
+    readonly vaultPath: string;
+    /** Secret key → property of the Vault secret. */
+    readonly keys: Readonly<Record<string, string>>;
+}
+
+/** What an app's chart-specific values depend on. */
+export interface AppValuesContext {
+    readonly domain: string;
+    readonly clusterIssuer: string;
+    readonly ingressClassName: string;
+}
+
+export interface GitOpsApp extends CatalogApp {
+    readonly group: AppGroup;
+    /** Argo CD sync wave: an app syncs after every app of a lower wave is healthy. */
+    readonly wave: number;
+    /** Catalog apps this one needs first (operators and CRDs, databases, secrets' sources). */
+    readonly dependsOn: readonly string[];
+    readonly enabledByDefault: boolean;
+    /** Charts with CRDs too large for client-side apply need Argo CD's server-side apply. */
+    readonly serverSideApply: boolean;
+    readonly secrets: readonly AppSecret[];
+    /** Chart-specific values; the catalog's resources, replicas and placement are merged over them. */
+    readonly values: (ctx: AppValuesContext) => Record<string, unknown>;
+}
+
+function cloudNativePg(): GitOpsApp {
+    return {
+        name: "cloudnative-pg",
+        // cloudnative-pg/charts charts/cloudnative-pg 0.29.0 (operator 1.30.0)
+        chart: { repo: "https://cloudnative-pg.github.io/charts", name: "cloudnative-pg", version: "0.29.0" },
+        namespace: "cnpg-system",
+        pool: "platform",
+        group: "data",
+        wave: 0,
+        dependsOn: [],
+        enabledByDefault: true,
+        serverSideApply: true,
+        secrets: [],
+        workloads: [workload("operator", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
+        policyExceptions: [],
+        values: () => ({ crds: { create: true } }),
+    };
+}
+
+function argoRollouts(): GitOpsApp {
+    return {
+        name: "argo-rollouts",
+        // argoproj/argo-helm charts/argo-rollouts 2.41.0 (Argo Rollouts v1.9.0)
+        chart: { repo: "https://argoproj.github.io/argo-helm", name: "argo-rollouts", version: "2.41.0" },
+        namespace: "argo-rollouts",
+        pool: "apps",
+        group: "delivery",
+        wave: 0,
+        dependsOn: [],
+        enabledByDefault: true,
+        serverSideApply: false,
+        secrets: [],
+        workloads: [workload("controller", "Deployment", 1, { resources: "controller.resources", replicas: "controller.replicas", placement: "controller" }, r("50m", "64Mi"), r("200m", "256Mi"))],
+        policyExceptions: [],
+        values: () => ({ installCRDs: true, dashboard: { enabled: false } }),
+    };
+}
+
+function trivyOperator(): GitOpsApp {
+    // Vulnerability scans run as Jobs in the operator's namespace; two at a time keeps them
+    // inside the quota (the chart would allow ten).
+    const concurrentScans = 2;
+    return {
+        name: "trivy-operator",
+        // aquasecurity/trivy-operator deploy/helm 0.34.0 (operator 0.32.0)
+        chart: { repo: "https://aquasecurity.github.io/helm-charts/", name: "trivy-operator", version: "0.34.0" },
+        namespace: "trivy-system",
+        pool: "apps",
+        group: "security",
+        wave: 0,
+        dependsOn: [],
+        enabledByDefault: true,
+        serverSideApply: true,
+        secrets: [],
+        workloads: [
+            workload("operator", "Deployment", 1, { resources: "resources", replicas: "operator.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "512Mi")),
+            // Scan Jobs are created by the operator, not by Helm; they count against the quota.
+            workload("scan-job", "Job", concurrentScans, { resources: "trivy.resources" }, r("100m", "100Mi"), r("500m", "500Mi")),
+        ],
+        policyExceptions: [],
+        values: () => ({ operator: { scanJobsConcurrentLimit: concurrentScans } }),
+    };
+}
+
+/** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
+export function gitopsApps(): GitOpsApp[] {
+    return [cloudNativePg(), argoRollouts(), trivyOperator()];
+}
+
+/** Names `fawkes:apps` accepts. */
 export function catalogAppNames(): string[] {
-    return catalogApps.map((a) => a.name);
+    return gitopsApps().map((a) => a.name);
+}
+
+/** The apps a stack runs: defaults, overridden by `fawkes:apps`. */
+export function enabledGitopsApps(switches: Readonly<Record<string, boolean>>): GitOpsApp[] {
+    return gitopsApps().filter((a) => switches[a.name] ?? a.enabledByDefault);
 }

@@ -10,9 +10,10 @@ import { IngressController } from "./addons/ingress";
 import { Kyverno } from "./addons/kyverno";
 import { Vault } from "./addons/vault";
 import { VaultConfig } from "./addons/vault-config";
-import { type CatalogApp, coreAddons } from "./catalog";
+import { type CatalogApp, coreAddons, enabledGitopsApps } from "./catalog";
 import { createCluster, type NodePool, type PlatformCluster } from "./cluster";
 import type { PlatformConfig } from "./config-types";
+import { RootApp } from "./gitops/root-app";
 import { PlatformSecrets } from "./platform-secrets";
 import { AppTenancy } from "./tenancy";
 
@@ -36,7 +37,9 @@ export function buildPlatform(config: PlatformConfig): Platform {
     }
     const cluster = createCluster({ config: config.cluster, protectStateful: config.ha, ha: config.ha });
     const { provider } = cluster;
-    const apps = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
+    const core = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
+    // The tenancy layer also owns the namespaces of the apps Argo CD runs.
+    const apps: CatalogApp[] = [...core, ...enabledGitopsApps(config.apps)];
     const app = (name: string) => apps.find((a) => a.name === name)!;
     // config.ts has checked that every pool the catalog names exists.
     const poolOf = (a: CatalogApp): NodePool => cluster.pools.find((p) => p.name === a.pool)!;
@@ -94,7 +97,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
     });
     new Kyverno("kyverno", { ...place(app("kyverno")), apps });
     const argoApp = app("argo-cd");
-    new ArgoCd("argo-cd", {
+    const argoCd = new ArgoCd("argo-cd", {
         ...place(argoApp),
         ...tls,
         ha: config.ha,
@@ -107,6 +110,8 @@ export function buildPlatform(config: PlatformConfig): Platform {
         { namespace: namespaces.get(argoApp.name)!, secretName: "argocd-admin-credentials", vaultPath: "argocd/admin", fields: { username: "username", password: "password" } },
         { parent: externalSecrets, provider },
     );
+
+    new RootApp("root-app", { config, provider, argoCd: argoCd.release, externalSecrets: externalSecrets.release });
 
     return {
         cluster,

@@ -4,7 +4,7 @@ import { ClusterPolicy } from "@kubernetes-models/kyverno/kyverno.io/v1/ClusterP
 import { getPath } from "../components/addons/helm";
 import { clusterPolicy } from "../components/addons/kyverno-policies";
 import { namespaceQuota, quotaHard } from "../components/budget";
-import { type CatalogApp, coreAddons } from "../components/catalog";
+import { type CatalogApp, coreAddons, enabledGitopsApps } from "../components/catalog";
 import { coreEdges } from "./support/graph";
 import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "./support/harness";
 
@@ -119,6 +119,16 @@ describe("platform core (mocked runs)", function () {
     }
 
     describe("ordering", () => {
+        /** The app-of-apps: projects wait for Argo CD; the root app for Argo CD, External Secrets and its projects. */
+        const gitopsEdges = () => {
+            const projects = [...new Set(enabledGitopsApps({}).map((a) => a.group)), "fawkes-platform"].map((p) => `AppProject:${p}`);
+            return [
+                ...projects.map((p) => `${p} -> release:argo-cd`),
+                "Application:fawkes-platform -> release:argo-cd",
+                "Application:fawkes-platform -> release:external-secrets",
+                ...projects.map((p) => `Application:fawkes-platform -> ${p}`),
+            ];
+        };
         const policies = ["disallow-host-namespaces", "disallow-latest-tag", "disallow-privileged-containers", "require-app-name-label", "require-requests-limits", "require-run-as-non-root"];
 
         it("dev: exactly the designed dependency edges between core components", () => {
@@ -134,6 +144,7 @@ describe("platform core (mocked runs)", function () {
                     "vault-provider -> release:traefik",
                     "vault-provider -> release:vault",
                     "vault-role -> vault-provider",
+                    ...gitopsEdges(),
                 ].sort(),
             );
         });
@@ -147,6 +158,7 @@ describe("platform core (mocked runs)", function () {
                     "ClusterSecretStore:vault -> release:external-secrets",
                     "ExternalSecret:argocd-admin-credentials -> ClusterSecretStore:vault",
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
+                    ...gitopsEdges(),
                     ...(withVault
                         ? ["ClusterSecretStore:vault -> vault-role", "vault-provider -> release:traefik", "vault-provider -> release:vault", "vault-role -> vault-provider"]
                         : []),

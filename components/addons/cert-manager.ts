@@ -9,6 +9,7 @@ import { SelfSignedCert } from "@pulumi/tls/selfSignedCert";
 import type { CatalogApp } from "../catalog";
 import type { NodePool } from "../cluster/types";
 import type { TlsIssuer } from "../config-types";
+import { clusterIssuerNames } from "../names";
 import { addonRelease } from "./helm";
 
 export interface CertManagerArgs {
@@ -22,12 +23,7 @@ export interface CertManagerArgs {
     readonly stack: string;
 }
 
-/** ClusterIssuer names, fixed so Ingress annotations can name them up front. */
-export const clusterIssuerNames: Readonly<Record<TlsIssuer, string>> = {
-    "local-ca": "fawkes-local-ca",
-    "letsencrypt-staging": "letsencrypt-staging",
-    letsencrypt: "letsencrypt",
-};
+export { clusterIssuerNames };
 
 const acmeServers = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",

@@ -5,10 +5,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CatalogApp } from "../catalog";
 import type { NodePool } from "../cluster/types";
+import { clusterSecretStoreName } from "../names";
 import { addonRelease } from "./helm";
 import { vaultLayout } from "./vault-config";
 
-export const clusterSecretStoreName = "vault";
+export { clusterSecretStoreName };
 const esoApiVersion = "external-secrets.io/v1";
 
 export interface ExternalSecretsArgs {

@@ -42,7 +42,7 @@ export function deepMerge(base: Values, override: Values): Values {
 }
 
 /** nodeSelector and tolerations that put a pod on `pool` (and only there). */
-export function placement(pool: NodePool): { nodeSelector: Record<string, string>; tolerations: Values[] } {
+export function placement(pool: Pick<NodePool, "name" | "taints">): { nodeSelector: Record<string, string>; tolerations: Values[] } {
     return {
         nodeSelector: { [poolLabel]: pool.name },
         tolerations: pool.taints.map((t) => ({ key: t.key, operator: t.value === undefined ? "Exists" : "Equal", ...(t.value === undefined ? {} : { value: t.value }), effect: t.effect })),
@@ -50,7 +50,7 @@ export function placement(pool: NodePool): { nodeSelector: Record<string, string
 }
 
 /** The values the catalog dictates: every container's resources, replica counts, placement. */
-export function catalogValues(app: CatalogApp, pool: NodePool): Values {
+export function catalogValues(app: CatalogApp, pool: Pick<NodePool, "name" | "taints">): Values {
     const values: Values = {};
     const where = placement(pool);
     for (const workload of app.workloads) {

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CatalogApp } from "../catalog";
 import type { NodePool } from "../cluster/types";
 import type { IngressController as ControllerName } from "../config-types";
+import { ingressClassNames } from "../names";
 import { addonRelease, type Values } from "./helm";
 
 export interface IngressArgs {
@@ -19,8 +20,7 @@ export interface IngressArgs {
     readonly provider: k8s.Provider;
 }
 
-/** IngressClass names, fixed so every app's Ingress can name its class before the release exists. */
-export const ingressClassNames: Readonly<Record<ControllerName, string>> = { traefik: "traefik", "ingress-nginx": "nginx" };
+export { ingressClassNames };
 
 // With host ports a surge pod can never start next to the old one: replace in place.
 const hostPortRollout = { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };

@@ -1,0 +1,36 @@
+// What the program creates for the app-of-apps: the AppProjects (security boundaries stay
+// with Pulumi, so a change in Git cannot widen them) and the root Application that syncs
+// platform/<stack>/ from the platform repository.
+
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../config-types";
+import { appProjects, rootApplication, rootProject } from "./manifests";
+
+export interface RootAppArgs {
+    readonly config: PlatformConfig;
+    readonly provider: k8s.Provider;
+    /** The Argo CD release: the AppProject and Application CRDs and the controller. */
+    readonly argoCd: pulumi.Resource;
+    /** The External Secrets release: the CRD of the ExternalSecrets in the synced tree. */
+    readonly externalSecrets: pulumi.Resource;
+}
+
+export class RootApp extends pulumi.ComponentResource {
+    readonly application: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: RootAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("fawkes:gitops:RootApp", name, {}, opts);
+        const child = { parent: this, provider: args.provider, dependsOn: [args.argoCd] };
+        const projects = [...appProjects(args.config), rootProject(args.config)].map(
+            (project) =>
+                new k8s.apiextensions.CustomResource(`${name}-project-${(project.metadata as { name: string }).name}`, project as k8s.apiextensions.CustomResourceArgs, child),
+        );
+        // The root app syncs Applications into these projects: they must exist first.
+        this.application = new k8s.apiextensions.CustomResource(name, rootApplication(args.config) as k8s.apiextensions.CustomResourceArgs, {
+            ...child,
+            dependsOn: [args.argoCd, args.externalSecrets, ...projects],
+        });
+        this.registerOutputs({});
+    }
+}
