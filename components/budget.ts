@@ -36,26 +36,35 @@ export function podFootprint(workload: Workload): Footprint {
     };
 }
 
-/** Number of pods a workload runs, given how many nodes its pool has (DaemonSets run one per node). */
-export function podCount(workload: Workload, poolNodes: number): number {
-    return workload.kind === "DaemonSet" ? workload.replicas * poolNodes : workload.replicas;
+/** Nodes of an app's pool and of the whole cluster: DaemonSets run one pod per node. */
+export interface NodeCounts {
+    readonly pool: number;
+    readonly cluster: number;
 }
 
-function total(workloads: readonly Workload[], poolNodes: number): Footprint {
+/** Number of pods a workload runs. */
+export function podCount(workload: Workload, nodes: NodeCounts): number {
+    if (workload.kind !== "DaemonSet") {
+        return workload.replicas;
+    }
+    return workload.replicas * (workload.everyNode ? nodes.cluster : nodes.pool);
+}
+
+function total(workloads: readonly Workload[], nodes: NodeCounts): Footprint {
     return workloads
         .map((w) => {
             const pod = podFootprint(w);
-            const n = podCount(w, poolNodes);
+            const n = podCount(w, nodes);
             return { requests: times(pod.requests, n), limits: times(pod.limits, n) };
         })
         .reduce((a, b) => ({ requests: add(a.requests, b.requests), limits: add(a.limits, b.limits) }), { requests: zero, limits: zero });
 }
 
 /** Steady-state footprint of an app: every long-running pod (hook Jobs excluded). */
-export function appFootprint(app: CatalogApp, poolNodes: number): Footprint {
+export function appFootprint(app: CatalogApp, nodes: NodeCounts): Footprint {
     return total(
         app.workloads.filter((w) => w.kind !== "Job"),
-        poolNodes,
+        nodes,
     );
 }
 
@@ -71,13 +80,13 @@ export interface QuotaSpec {
  * + one extra pod of the app's largest kind, so a rolling update's surge pod fits,
  * for requests and limits of CPU and memory, and for the pod count.
  */
-export function namespaceQuota(app: CatalogApp, poolNodes: number): QuotaSpec {
-    const all = total(app.workloads, poolNodes);
+export function namespaceQuota(app: CatalogApp, nodes: NodeCounts): QuotaSpec {
+    const all = total(app.workloads, nodes);
     const largest = app.workloads.map(podFootprint).reduce((a, b) => ({ requests: max(a.requests, b.requests), limits: max(a.limits, b.limits) }), {
         requests: zero,
         limits: zero,
     });
-    const pods = app.workloads.reduce((n, w) => n + podCount(w, poolNodes), 0);
+    const pods = app.workloads.reduce((n, w) => n + podCount(w, nodes), 0);
     return { requests: add(all.requests, largest.requests), limits: add(all.limits, largest.limits), pods: pods + 1 };
 }
 
@@ -93,10 +102,10 @@ export function quotaHard(quota: QuotaSpec): Record<string, string> {
 }
 
 /** Steady-state requests and limits per pool. */
-export function poolDemand(apps: readonly CatalogApp[], poolNodes: (pool: string) => number): Map<string, Footprint> {
+export function poolDemand(apps: readonly CatalogApp[], nodesOf: (pool: string) => NodeCounts): Map<string, Footprint> {
     const demand = new Map<string, Footprint>();
     for (const app of apps) {
-        const f = appFootprint(app, poolNodes(app.pool));
+        const f = appFootprint(app, nodesOf(app.pool));
         const before = demand.get(app.pool) ?? { requests: zero, limits: zero };
         demand.set(app.pool, { requests: add(before.requests, f.requests), limits: add(before.limits, f.limits) });
     }

@@ -6,6 +6,7 @@
 // what the catalog declares is what runs. Chart facts (repo URLs, versions, values keys)
 // were read from each chart's own Chart.yaml and values.yaml at the tag named.
 
+import { poolLabel } from "../policy/lib/labels";
 import type { ClusterProvider, IngressController } from "./config-types";
 
 export interface Resources {
@@ -28,8 +29,10 @@ export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "Job";
 export interface Workload {
     readonly name: string;
     readonly kind: WorkloadKind;
-    /** Pods; for a DaemonSet, pods per node of the pool. */
+    /** Pods; for a DaemonSet, pods per node of the pool (or of the cluster, with everyNode). */
     readonly replicas: number;
+    /** A DaemonSet that runs on every node of the cluster, not only on its app's pool (node agents). */
+    readonly everyNode?: boolean;
     /** Dotted path of the replica count in the chart values, where the chart has one. */
     readonly replicasPath?: string;
     /** Dotted path of the object holding this workload's nodeSelector and tolerations ("" = values root). */
@@ -379,9 +382,156 @@ function trivyOperator(): GitOpsApp {
     };
 }
 
+/** Ingress values in the shape most charts use: class, TLS from the cluster issuer, one host. */
+function ingressFor(ctx: AppValuesContext, host: string) {
+    return {
+        enabled: true,
+        ingressClassName: ctx.ingressClassName,
+        annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+        tls: [{ secretName: `${host}-tls`, hosts: [`${host}.${ctx.domain}`] }],
+    };
+}
+
+function kubePrometheusStack(): GitOpsApp {
+    const reloader = (init = false) => container(init ? "init-config-reloader" : "config-reloader", "prometheusOperator.prometheusConfigReloader.resources", r("10m", "32Mi"), r("100m", "64Mi"), init);
+    const webhookJob = (name: string) => workload(name, "Job", 1, { resources: "prometheusOperator.admissionWebhooks.patch.resources", placement: "prometheusOperator.admissionWebhooks.patch" }, r("10m", "32Mi"), r("100m", "64Mi"));
+    return {
+        name: "kube-prometheus-stack",
+        // prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (operator v0.93.1)
+        chart: { repo: "https://prometheus-community.github.io/helm-charts", name: "kube-prometheus-stack", version: "88.5.3" },
+        namespace: "monitoring",
+        pool: "platform",
+        group: "observability",
+        wave: 0,
+        dependsOn: [],
+        enabledByDefault: true,
+        // Its CRDs exceed the annotation size client-side apply needs.
+        serverSideApply: true,
+        secrets: [],
+        workloads: [
+            workload("operator", "Deployment", 1, { resources: "prometheusOperator.resources", placement: "prometheusOperator" }, r("100m", "128Mi"), r("500m", "256Mi")),
+            {
+                name: "prometheus",
+                kind: "StatefulSet",
+                replicas: 1,
+                replicasPath: "prometheus.prometheusSpec.replicas",
+                placementPath: "prometheus.prometheusSpec",
+                containers: [container("prometheus", "prometheus.prometheusSpec.resources", r("200m", "1Gi"), r("1", "2Gi")), reloader(), reloader(true)],
+            },
+            {
+                name: "alertmanager",
+                kind: "StatefulSet",
+                replicas: 1,
+                replicasPath: "alertmanager.alertmanagerSpec.replicas",
+                placementPath: "alertmanager.alertmanagerSpec",
+                containers: [container("alertmanager", "alertmanager.alertmanagerSpec.resources", r("20m", "64Mi"), r("200m", "256Mi")), reloader(), reloader(true)],
+            },
+            workload("kube-state-metrics", "Deployment", 1, { resources: "kube-state-metrics.resources", replicas: "kube-state-metrics.replicas", placement: "kube-state-metrics" }, r("20m", "64Mi"), r("200m", "256Mi")),
+            // Node metrics come from every node, so node-exporter keeps the chart's own placement.
+            { ...workload("node-exporter", "DaemonSet", 1, { resources: "prometheus-node-exporter.resources" }, r("20m", "32Mi"), r("200m", "64Mi")), everyNode: true },
+            webhookJob("admission-create"),
+            webhookJob("admission-patch"),
+        ],
+        policyExceptions: [{ policy: "disallow-host-namespaces", reason: "node-exporter reads node metrics through the host network and PID namespaces" }],
+        values: () => ({
+            // Grafana runs from its own chart; kube-prometheus-stack still ships its dashboards and datasource.
+            grafana: { enabled: false, forceDeployDashboards: true, forceDeployDatasources: true },
+            prometheus: {
+                prometheusSpec: {
+                    retention: "7d",
+                    storageSpec: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } } } },
+                },
+            },
+        }),
+    };
+}
+
+function grafana(): GitOpsApp {
+    const sidecar = (name: string) => container(name, "sidecar.resources", r("20m", "64Mi"), r("100m", "128Mi"));
+    return {
+        name: "grafana",
+        // grafana-community/helm-charts tag grafana-12.11.1 (Grafana 13.2.0): the chart left grafana/helm-charts.
+        chart: { repo: "https://grafana-community.github.io/helm-charts", name: "grafana", version: "12.11.1" },
+        namespace: "grafana",
+        pool: "platform",
+        host: "grafana",
+        group: "observability",
+        wave: 1,
+        dependsOn: ["kube-prometheus-stack"],
+        enabledByDefault: true,
+        serverSideApply: false,
+        secrets: [{ name: "grafana-admin", vaultPath: "grafana/admin", keys: { "admin-user": "username", "admin-password": "password" } }],
+        workloads: [
+            {
+                name: "grafana",
+                kind: "Deployment",
+                replicas: 1,
+                replicasPath: "replicas",
+                placementPath: "",
+                containers: [container("grafana", "resources", r("100m", "128Mi"), r("500m", "512Mi")), sidecar("grafana-sc-dashboard"), sidecar("grafana-sc-datasources")],
+            },
+        ],
+        policyExceptions: [],
+        values: (ctx) => ({
+            admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+            ingress: { ...ingressFor(ctx, "grafana"), hosts: [`grafana.${ctx.domain}`] },
+            // Pick up the dashboards and datasource kube-prometheus-stack deploys as labelled ConfigMaps.
+            sidecar: {
+                dashboards: { enabled: true, label: "grafana_dashboard", searchNamespace: "ALL" },
+                datasources: { enabled: true, label: "grafana_datasource", searchNamespace: "ALL" },
+            },
+        }),
+    };
+}
+
+function jenkins(): GitOpsApp {
+    // Build agents are pods the controller starts in its namespace, on the apps pool; at most this many at once.
+    const agents = 2;
+    return {
+        name: "jenkins",
+        // jenkinsci/helm-charts tag jenkins-5.9.53 (Jenkins 2.568.2)
+        chart: { repo: "https://charts.jenkins.io", name: "jenkins", version: "5.9.53" },
+        namespace: "jenkins",
+        pool: "ci",
+        host: "jenkins",
+        group: "delivery",
+        wave: 1,
+        dependsOn: [],
+        enabledByDefault: true,
+        serverSideApply: false,
+        secrets: [{ name: "jenkins-admin", vaultPath: "jenkins/admin", keys: { "jenkins-admin-user": "username", "jenkins-admin-password": "password" } }],
+        workloads: [
+            {
+                name: "controller",
+                kind: "StatefulSet",
+                replicas: 1,
+                placementPath: "controller",
+                containers: [
+                    container("jenkins", "controller.resources", r("200m", "1Gi"), r("2", "2Gi")),
+                    container("config-reload", "controller.sidecars.configAutoReload.resources", r("20m", "64Mi"), r("100m", "128Mi")),
+                    container("config-reload-init", "controller.sidecars.configAutoReload.resources", r("20m", "64Mi"), r("100m", "128Mi"), true),
+                    container("init", "controller.initContainerResources", r("50m", "256Mi"), r("500m", "512Mi"), true),
+                ],
+            },
+            // Counted in the jenkins namespace's quota; scheduled on the apps pool (agent.nodeSelector below).
+            workload("agent", "Job", agents, { resources: "agent.resources" }, r("500m", "512Mi"), r("1", "1Gi")),
+        ],
+        policyExceptions: [
+            { policy: "require-app-name-label", reason: "agent pods started by the Kubernetes plugin carry jenkins/* labels (not verified against a running controller)" },
+        ],
+        values: (ctx) => ({
+            controller: {
+                admin: { existingSecret: "jenkins-admin" },
+                ingress: { ...ingressFor(ctx, "jenkins"), hostName: `jenkins.${ctx.domain}` },
+            },
+            agent: { containerCap: agents, nodeSelector: { [poolLabel]: "apps" } },
+        }),
+    };
+}
+
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
 export function gitopsApps(): GitOpsApp[] {
-    return [cloudNativePg(), argoRollouts(), trivyOperator()];
+    return [cloudNativePg(), argoRollouts(), trivyOperator(), kubePrometheusStack(), grafana(), jenkins()];
 }
 
 /** Names `fawkes:apps` accepts. */

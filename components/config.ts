@@ -3,7 +3,7 @@
 // or throws one ConfigError that lists every problem, before any resource is registered.
 
 import * as pulumi from "@pulumi/pulumi";
-import { type CatalogContext, catalogAppNames, coreAddons } from "./catalog";
+import { type CatalogContext, catalogAppNames, coreAddons, enabledGitopsApps } from "./catalog";
 import {
     type AksClusterConfig,
     type ClusterConfig,
@@ -127,8 +127,8 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     if (raw.vaultToken !== undefined && !ha) {
         problems.add("fawkes:vaultToken", "[secret]", "unset: it is for ha stacks, after Vault's one-time init; dev Vault uses its generated root token");
     }
-    if (cluster !== undefined && ingress !== undefined) {
-        checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller });
+    if (cluster !== undefined && ingress !== undefined && apps !== undefined) {
+        checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller }, apps);
     }
 
     problems.throwIfAny();
@@ -148,19 +148,19 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     return deepFreeze(config);
 }
 
-/** Every pool the catalog places an add-on on must exist in the cluster. */
-function checkCatalogPools(problems: Problems, cluster: ClusterConfig, ctx: CatalogContext): void {
+/** Every pool the catalog places an enabled app on must exist in the cluster. */
+function checkCatalogPools(problems: Problems, cluster: ClusterConfig, ctx: CatalogContext, apps: Readonly<Record<string, boolean>>): void {
     const available = new Set(cluster.pools.map((p) => p.name));
     if (cluster.provider === "kind") {
         available.add("control-plane");
     }
-    const needed = [...new Set(coreAddons(ctx).map((a) => a.pool))];
+    const needed = [...new Set([...coreAddons(ctx), ...enabledGitopsApps(apps)].map((a) => a.pool))];
     const missing = needed.filter((p) => !available.has(p));
     if (missing.length > 0) {
         problems.add(
             "fawkes:cluster.pools",
             cluster.pools.map((p) => p.name),
-            `pools that include ${needed.filter((p) => p !== "control-plane").join(", ")}: the catalog places add-ons on them (missing: ${missing.join(", ")})`,
+            `pools that include ${needed.filter((p) => p !== "control-plane").join(", ")}: the catalog places enabled apps on them (missing: ${missing.join(", ")}; or switch those apps off in fawkes:apps)`,
         );
     }
 }

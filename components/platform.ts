@@ -43,7 +43,8 @@ export function buildPlatform(config: PlatformConfig): Platform {
     const app = (name: string) => apps.find((a) => a.name === name)!;
     // config.ts has checked that every pool the catalog names exists.
     const poolOf = (a: CatalogApp): NodePool => cluster.pools.find((p) => p.name === a.pool)!;
-    const namespaces = new Map(apps.map((a) => [a.name, new AppTenancy(a.name, { app: a, poolNodes: poolOf(a).count, provider }).namespace]));
+    const clusterNodes = cluster.pools.reduce((n, p) => n + p.count, 0);
+    const namespaces = new Map(apps.map((a) => [a.name, new AppTenancy(a.name, { app: a, nodes: { pool: poolOf(a).count, cluster: clusterNodes }, provider }).namespace]));
     const place = (a: CatalogApp) => ({ app: a, namespace: namespaces.get(a.name)!, pool: poolOf(a), provider });
     const host = (sub: string) => `${sub}.${config.domain}`;
 

@@ -4,7 +4,7 @@
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { namespaceQuota, quotaHard } from "./budget";
+import { type NodeCounts, namespaceQuota, quotaHard } from "./budget";
 import type { CatalogApp } from "./catalog";
 import { partOfLabel as partOf } from "../policy/lib/labels";
 import { poolLabel } from "./cluster/types";
@@ -19,8 +19,8 @@ export const containerDefaults = {
 
 export interface AppTenancyArgs {
     readonly app: CatalogApp;
-    /** Nodes in the app's pool, for DaemonSet footprints. */
-    readonly poolNodes: number;
+    /** Nodes in the app's pool and in the cluster, for DaemonSet footprints. */
+    readonly nodes: NodeCounts;
     readonly provider: k8s.Provider;
 }
 
@@ -38,7 +38,7 @@ export class AppTenancy extends pulumi.ComponentResource {
         this.namespace = ns.metadata.name;
         new k8s.core.v1.ResourceQuota(
             name,
-            { metadata: { name: "fawkes-budget", namespace: this.namespace, labels }, spec: { hard: quotaHard(namespaceQuota(app, args.poolNodes)) } },
+            { metadata: { name: "fawkes-budget", namespace: this.namespace, labels }, spec: { hard: quotaHard(namespaceQuota(app, args.nodes)) } },
             child,
         );
         new k8s.core.v1.LimitRange(

@@ -7,7 +7,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type CatalogApp, coreAddons } from "../components/catalog";
+import { type CatalogApp, coreAddons, enabledGitopsApps } from "../components/catalog";
 import { coreEdges, coreNodes } from "../test/support/graph";
 import { projectRoot, runStackFileOk } from "../test/support/harness";
 
@@ -48,11 +48,11 @@ function layerDiagram(nodes: readonly string[], edges: readonly string[]): strin
 
 /** The generated README section. */
 export async function diagramSection(): Promise<string> {
-    const apps = coreAddons({ provider: "kind", ha: false, ingressController: "traefik" });
+    const apps = [...coreAddons({ provider: "kind", ha: false, ingressController: "traefik" }), ...enabledGitopsApps({})];
     const dev = await runStackFileOk("dev");
     return [
         start,
-        "Pools → namespaces → apps of the dev stack (in the cloud the ingress controller runs on `platform`):",
+        "Pools → namespaces → apps of the dev stack, Helm-installed core and Argo CD-run apps alike (in the cloud the ingress controller runs on `platform`):",
         "",
         "```mermaid",
         placementDiagram(apps),

@@ -56,7 +56,7 @@ describe("budget arithmetic", () => {
     it("derives a namespace quota: every pod, jobs and one DaemonSet pod per node included, plus one surge pod", () => {
         // requests: 2 × (200m, 128Mi) + (10m, 32Mi) + 3 × (50m, 50Mi) + surge (200m, 128Mi)
         // limits:   2 × (500m, 256Mi) + (100m, 64Mi) + 3 × (100m, 100Mi) + surge (500m, 256Mi)
-        assert.deepEqual(quotaHard(namespaceQuota(sample, 3)), {
+        assert.deepEqual(quotaHard(namespaceQuota(sample, { pool: 3, cluster: 5 })), {
             "requests.cpu": "760m",
             "requests.memory": "566Mi",
             "limits.cpu": "1900m",
@@ -65,9 +65,14 @@ describe("budget arithmetic", () => {
         });
     });
 
+    it("runs a node agent on every node of the cluster, not only its pool's", () => {
+        const agent = { ...sample.workloads[2], everyNode: true };
+        assert.equal(quotaHard(namespaceQuota({ ...sample, workloads: [agent] }, { pool: 3, cluster: 5 })).pods, "6");
+    });
+
     it("counts only long-running pods in the steady-state footprint and the pool demand", () => {
-        assert.deepEqual(appFootprint(sample, 3).requests, { cpu: 550, memory: 406 * Mi });
-        const demand = poolDemand([sample, { ...sample, name: "other", pool: "ci" }], (pool) => (pool === "apps" ? 3 : 1));
+        assert.deepEqual(appFootprint(sample, { pool: 3, cluster: 5 }).requests, { cpu: 550, memory: 406 * Mi });
+        const demand = poolDemand([sample, { ...sample, name: "other", pool: "ci" }], (pool) => ({ pool: pool === "apps" ? 3 : 1, cluster: 5 }));
         assert.deepEqual(demand.get("apps")!.requests, { cpu: 550, memory: 406 * Mi });
         assert.deepEqual(demand.get("ci")!.requests, { cpu: 450, memory: 306 * Mi });
     });
@@ -99,8 +104,13 @@ describe("catalog", () => {
                         assert.ok(parseMemory(c.requests.memory) <= parseMemory(c.limits.memory), `${app.name}/${c.name} memory`);
                     }
                 }
-                const paths = app.workloads.flatMap((w) => w.containers.map((c) => c.resourcesPath));
-                assert.equal(new Set(paths).size, paths.length, `${app.name}: one values path per container`);
+                // Containers that share a values path (e.g. a sidecar and its init twin) share its resources.
+                const byPath = new Map<string, string>();
+                for (const c of app.workloads.flatMap((w) => w.containers)) {
+                    const resources = JSON.stringify([c.requests, c.limits]);
+                    assert.equal(byPath.get(c.resourcesPath) ?? resources, resources, `${app.name}: ${c.resourcesPath}`);
+                    byPath.set(c.resourcesPath, resources);
+                }
             }
         }
     });

@@ -81,13 +81,13 @@ describe("cluster backends (mocked runs of the stack files)", function () {
 
         it("adds a worker per node when a pool has more than one", async () => {
             const run = await runStackFileOk("dev", (c) => {
-                c["fawkes:cluster"] = { provider: "kind", pools: [{ name: "platform", count: 2 }, { name: "apps", count: 1 }] };
+                c["fawkes:cluster"] = { provider: "kind", pools: [{ name: "platform", count: 2 }, { name: "ci", count: 1 }, { name: "apps", count: 1 }] };
             });
             const env = ofType(run, "command:local:Command")[0].inputs.environment as Record<string, string>;
             const nodes = (parse(env.KIND_CONFIG) as { nodes: { labels: Record<string, string> }[] }).nodes;
             assert.deepEqual(
                 nodes.map((n) => n.labels[poolLabel]),
-                ["control-plane", "platform", "platform", "apps"],
+                ["control-plane", "platform", "platform", "ci", "apps"],
             );
         });
 

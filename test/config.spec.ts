@@ -74,7 +74,11 @@ describe("config contract", () => {
             { name: "platform", count: "2", cpu: "8", memoryGiB: "32" },
             { name: "apps", count: "1" },
         ];
-        const config = parseConfig({ ...raw({ cluster: { provider: "kind", pools }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" } }), ha: "false" }, "dev");
+        // Without a ci pool, the apps placed there must be switched off (booleans as strings too).
+        const config = parseConfig(
+            { ...raw({ cluster: { provider: "kind", pools }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" }, apps: { jenkins: "false" } }), ha: "false" },
+            "dev",
+        );
         assert.deepEqual(
             config.cluster.pools.map((p) => [p.count, p.cpu, p.memoryGiB]),
             [
@@ -84,6 +88,7 @@ describe("config contract", () => {
         );
         assert.equal(config.budget.targetUtilization, 0.6);
         assert.equal(config.ha, false);
+        assert.deepEqual(config.apps, { jenkins: false });
         assert.equal(parseConfig({ ...raw({ cluster: { provider: "eks", region: "eu-west-1" }, gitops: { repoURL: "https://g.example.com/r" } }), ha: "true" }, "p").ha, true);
     });
 

@@ -84,7 +84,7 @@ describe("platform core (mocked runs)", function () {
                     assert.equal(labels[poolLabel], app.pool);
                     assert.equal(labels["app.kubernetes.io/part-of"], "fawkes");
                     const quota = ofType(run, "kubernetes:core/v1:ResourceQuota").find((q) => (q.inputs.metadata as { namespace: string }).namespace === app.namespace)!;
-                    const nodes = pools.find((p) => p.name === app.pool)!.count;
+                    const nodes = { pool: pools.find((p) => p.name === app.pool)!.count, cluster: pools.reduce((n, p) => n + p.count, 0) };
                     assert.deepEqual((quota.inputs.spec as { hard: unknown }).hard, quotaHard(namespaceQuota(app, nodes)), app.name);
                     const limits = ofType(run, "kubernetes:core/v1:LimitRange").find((q) => (q.inputs.metadata as { namespace: string }).namespace === app.namespace)!;
                     const [container] = (limits.inputs.spec as { limits: { type: string; defaultRequest: Record<string, string> }[] }).limits;

@@ -85,7 +85,7 @@ describe("GitOps app-of-apps", function () {
 
         it("creates the AppProjects, valid, each limited to its apps' repositories and namespaces", () => {
             const projects = customResources(dev, "AppProject");
-            assert.deepEqual(projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(), ["data", "delivery", "fawkes-platform", "security"]);
+            assert.deepEqual(projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(), ["data", "delivery", "fawkes-platform", "observability", "security"]);
             for (const p of projects) {
                 new AppProject(p.inputs as ConstructorParameters<typeof AppProject>[0]).validate();
             }
