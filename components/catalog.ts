@@ -529,9 +529,125 @@ function jenkins(): GitOpsApp {
     };
 }
 
+function loki(): GitOpsApp {
+    return {
+        name: "loki",
+        // grafana-community/helm-charts tag loki-18.11.0 (Loki 3.7.6)
+        chart: { repo: "https://grafana-community.github.io/helm-charts", name: "loki", version: "18.11.0" },
+        namespace: "loki",
+        pool: "apps",
+        group: "observability",
+        wave: 0,
+        dependsOn: [],
+        enabledByDefault: true,
+        serverSideApply: false,
+        secrets: [],
+        workloads: [
+            workload("loki", "StatefulSet", 1, { resources: "singleBinary.resources", replicas: "singleBinary.replicas", placement: "singleBinary" }, r("100m", "256Mi"), r("1", "1Gi")),
+        ],
+        policyExceptions: [],
+        // One single-binary Loki on a filesystem volume, without the caches, gateway, canary and
+        // tests the chart runs by default (each would need its own share of the budget).
+        values: () => ({
+            deploymentMode: "SingleBinary",
+            loki: {
+                auth_enabled: false,
+                commonConfig: { replication_factor: 1 },
+                storage: { type: "filesystem" },
+                schemaConfig: { configs: [{ from: "2026-01-01", store: "tsdb", object_store: "filesystem", schema: "v13", index: { prefix: "loki_index_", period: "24h" } }] },
+            },
+            singleBinary: { persistence: { enabled: true, size: "10Gi" } },
+            read: { replicas: 0 },
+            write: { replicas: 0 },
+            backend: { replicas: 0 },
+            chunksCache: { enabled: false },
+            resultsCache: { enabled: false },
+            gateway: { enabled: false },
+            lokiCanary: { enabled: false },
+            test: { enabled: false },
+            sidecar: { rules: { enabled: false } },
+        }),
+    };
+}
+
+function tempo(): GitOpsApp {
+    return {
+        name: "tempo",
+        // grafana-community/helm-charts tag tempo-2.2.4 (Tempo 2.10.8)
+        chart: { repo: "https://grafana-community.github.io/helm-charts", name: "tempo", version: "2.2.4" },
+        namespace: "tempo",
+        pool: "apps",
+        group: "observability",
+        wave: 0,
+        dependsOn: [],
+        enabledByDefault: true,
+        serverSideApply: false,
+        secrets: [],
+        workloads: [workload("tempo", "StatefulSet", 1, { resources: "tempo.resources", replicas: "replicas", placement: "" }, r("50m", "128Mi"), r("500m", "512Mi"))],
+        policyExceptions: [],
+        values: () => ({ tempo: { retention: "72h" }, persistence: { enabled: true, size: "10Gi" } }),
+    };
+}
+
+function fluentBit(): GitOpsApp {
+    return {
+        name: "fluent-bit",
+        // fluent/helm-charts tag fluent-bit-0.58.1 (Fluent Bit 5.1.1)
+        chart: { repo: "https://fluent.github.io/helm-charts", name: "fluent-bit", version: "0.58.1" },
+        namespace: "fluent-bit",
+        pool: "apps",
+        group: "observability",
+        wave: 1,
+        dependsOn: ["loki"],
+        enabledByDefault: true,
+        serverSideApply: false,
+        secrets: [],
+        // Logs are collected on every node, the control plane included.
+        workloads: [{ ...workload("fluent-bit", "DaemonSet", 1, { resources: "resources" }, r("20m", "64Mi"), r("200m", "128Mi")), everyNode: true }],
+        policyExceptions: [{ policy: "require-run-as-non-root", reason: "reads the node's container logs under /var/log, which only root can read" }],
+        values: () => ({
+            tolerations: [{ operator: "Exists" }],
+            config: {
+                // Replaces the chart's default Elasticsearch outputs.
+                outputs: [
+                    "[OUTPUT]",
+                    "    Name                   loki",
+                    "    Match                  kube.*",
+                    "    Host                   loki.loki.svc.cluster.local",
+                    "    Port                   3100",
+                    "    Labels                 job=fluent-bit",
+                    "    Auto_Kubernetes_Labels on",
+                    "    Line_Format            json",
+                    "",
+                ].join("\n"),
+            },
+        }),
+    };
+}
+
+function openTelemetryOperator(): GitOpsApp {
+    return {
+        name: "opentelemetry-operator",
+        // open-telemetry/opentelemetry-helm-charts tag opentelemetry-operator-0.122.0 (operator 0.158.0)
+        chart: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", name: "opentelemetry-operator", version: "0.122.0" },
+        namespace: "opentelemetry-operator",
+        pool: "apps",
+        group: "observability",
+        wave: 0,
+        dependsOn: [],
+        enabledByDefault: true,
+        serverSideApply: false,
+        secrets: [],
+        workloads: [workload("manager", "Deployment", 1, { resources: "manager.resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
+        policyExceptions: [],
+        // Its webhook certificate comes from the platform's cert-manager (the chart default).
+        values: () => ({ admissionWebhooks: { certManager: { enabled: true } } }),
+    };
+}
+
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
 export function gitopsApps(): GitOpsApp[] {
-    return [cloudNativePg(), argoRollouts(), trivyOperator(), kubePrometheusStack(), grafana(), jenkins()];
+    return [cloudNativePg(), argoRollouts(), trivyOperator(), kubePrometheusStack(), grafana(), jenkins(), loki(), tempo(), fluentBit(), openTelemetryOperator()];
 }
 
 /** Names `fawkes:apps` accepts. */
