@@ -28,8 +28,6 @@ export interface Platform {
     readonly vaultRootToken?: pulumi.Output<string>;
 }
 
-/** Subdomains of fawkes:domain for the UIs; the app-of-apps issue serves the last two. */
-export const uiHosts = { argocd: "argocd", vault: "vault", grafana: "grafana", backstage: "backstage" } as const;
 
 export function buildPlatform(config: PlatformConfig): Platform {
     for (const warning of config.warnings) {
@@ -69,7 +67,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
         ...tls,
         ha: config.ha,
         cloud: cluster.cloud,
-        host: host(uiHosts.vault),
+        host: host(app("vault").host!),
         clusterName: config.cluster.name,
     });
     const esoApp = app("external-secrets");
@@ -83,7 +81,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
         );
     } else {
         vaultConfig = new VaultConfig("vault-config", {
-            address: `https://${host(uiHosts.vault)}`,
+            address: `https://${host(app("vault").host!)}`,
             token: vaultToken,
             skipTlsVerify: config.tls.issuer === "local-ca",
             reachableAfter: [vault.release, ingress.release],
@@ -102,7 +100,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
         ...place(argoApp),
         ...tls,
         ha: config.ha,
-        host: host(uiHosts.argocd),
+        host: host(argoApp.host!),
         adminPasswordHash: secrets.argocdAdminPasswordHash,
     });
     // The first consumer of the store: the Argo CD admin credentials, for people and automation.
@@ -117,7 +115,8 @@ export function buildPlatform(config: PlatformConfig): Platform {
     return {
         cluster,
         apps,
-        urls: Object.fromEntries(Object.entries(uiHosts).map(([name, sub]) => [name, `https://${host(sub)}`])),
+        // Every app with a UI, core or run by Argo CD, from the catalog.
+        urls: Object.fromEntries(apps.filter((a) => a.host !== undefined).map((a) => [a.name, `https://${host(a.host!)}`])),
         clusterIssuer: certManager.issuerName,
         ingressClassName: ingress.className,
         caCertificate: certManager.caCertificate,

@@ -83,6 +83,15 @@ describe("GitOps app-of-apps", function () {
             new Application(root.inputs as ConstructorParameters<typeof Application>[0]).validate();
         });
 
+        it("exports the URL of every app with a UI, core and Argo CD-run alike", () => {
+            assert.deepEqual(dev.outputs.urls, {
+                vault: "https://vault.fawkes.localtest.me",
+                "argo-cd": "https://argocd.fawkes.localtest.me",
+                grafana: "https://grafana.fawkes.localtest.me",
+                jenkins: "https://jenkins.fawkes.localtest.me",
+            });
+        });
+
         it("creates the AppProjects, valid, each limited to its apps' repositories and namespaces", () => {
             const projects = customResources(dev, "AppProject");
             assert.deepEqual(projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(), ["data", "delivery", "fawkes-platform", "observability", "security"]);
