@@ -318,68 +318,59 @@ export interface GitOpsApp extends CatalogApp {
     readonly values: (ctx: AppValuesContext) => Record<string, unknown>;
 }
 
+/** Fields most Argo CD-run apps share; an entry states only where it differs. */
+type AppDefaults = "wave" | "dependsOn" | "enabledByDefault" | "serverSideApply" | "secrets" | "policyExceptions";
+
+function gitopsApp(spec: Omit<GitOpsApp, AppDefaults> & Partial<Pick<GitOpsApp, AppDefaults>>): GitOpsApp {
+    return { wave: 0, dependsOn: [], enabledByDefault: true, serverSideApply: false, secrets: [], policyExceptions: [], ...spec };
+}
+
 function cloudNativePg(): GitOpsApp {
-    return {
+    return gitopsApp({
         name: "cloudnative-pg",
         // cloudnative-pg/charts charts/cloudnative-pg 0.29.0 (operator 1.30.0)
         chart: { repo: "https://cloudnative-pg.github.io/charts", name: "cloudnative-pg", version: "0.29.0" },
         namespace: "cnpg-system",
         pool: "platform",
         group: "data",
-        wave: 0,
-        dependsOn: [],
-        enabledByDefault: true,
         serverSideApply: true,
-        secrets: [],
         workloads: [workload("operator", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
-        policyExceptions: [],
         values: () => ({ crds: { create: true } }),
-    };
+    });
 }
 
 function argoRollouts(): GitOpsApp {
-    return {
+    return gitopsApp({
         name: "argo-rollouts",
         // argoproj/argo-helm charts/argo-rollouts 2.41.0 (Argo Rollouts v1.9.0)
         chart: { repo: "https://argoproj.github.io/argo-helm", name: "argo-rollouts", version: "2.41.0" },
         namespace: "argo-rollouts",
         pool: "apps",
         group: "delivery",
-        wave: 0,
-        dependsOn: [],
-        enabledByDefault: true,
-        serverSideApply: false,
-        secrets: [],
         workloads: [workload("controller", "Deployment", 1, { resources: "controller.resources", replicas: "controller.replicas", placement: "controller" }, r("50m", "64Mi"), r("200m", "256Mi"))],
-        policyExceptions: [],
         values: () => ({ installCRDs: true, dashboard: { enabled: false } }),
-    };
+    });
 }
 
 function trivyOperator(): GitOpsApp {
     // Vulnerability scans run as Jobs in the operator's namespace; two at a time keeps them
     // inside the quota (the chart would allow ten).
     const concurrentScans = 2;
-    return {
+    return gitopsApp({
         name: "trivy-operator",
         // aquasecurity/trivy-operator deploy/helm 0.34.0 (operator 0.32.0)
         chart: { repo: "https://aquasecurity.github.io/helm-charts/", name: "trivy-operator", version: "0.34.0" },
         namespace: "trivy-system",
         pool: "apps",
         group: "security",
-        wave: 0,
-        dependsOn: [],
-        enabledByDefault: true,
         serverSideApply: true,
-        secrets: [],
         workloads: [
             workload("operator", "Deployment", 1, { resources: "resources", replicas: "operator.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "512Mi")),
             // Scan Jobs are created by the operator, not by Helm; they count against the quota.
             workload("scan-job", "Job", concurrentScans, { resources: "trivy.resources" }, r("100m", "100Mi"), r("500m", "500Mi")),
         ],
-        policyExceptions: [],
         values: () => ({ operator: { scanJobsConcurrentLimit: concurrentScans } }),
-    };
+    });
 }
 
 /** Ingress values in the shape most charts use: class, TLS from the cluster issuer, one host. */
@@ -395,19 +386,15 @@ function ingressFor(ctx: AppValuesContext, host: string) {
 function kubePrometheusStack(): GitOpsApp {
     const reloader = (init = false) => container(init ? "init-config-reloader" : "config-reloader", "prometheusOperator.prometheusConfigReloader.resources", r("10m", "32Mi"), r("100m", "64Mi"), init);
     const webhookJob = (name: string) => workload(name, "Job", 1, { resources: "prometheusOperator.admissionWebhooks.patch.resources", placement: "prometheusOperator.admissionWebhooks.patch" }, r("10m", "32Mi"), r("100m", "64Mi"));
-    return {
+    return gitopsApp({
         name: "kube-prometheus-stack",
         // prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (operator v0.93.1)
         chart: { repo: "https://prometheus-community.github.io/helm-charts", name: "kube-prometheus-stack", version: "88.5.3" },
         namespace: "monitoring",
         pool: "platform",
         group: "observability",
-        wave: 0,
-        dependsOn: [],
-        enabledByDefault: true,
         // Its CRDs exceed the annotation size client-side apply needs.
         serverSideApply: true,
-        secrets: [],
         workloads: [
             workload("operator", "Deployment", 1, { resources: "prometheusOperator.resources", placement: "prometheusOperator" }, r("100m", "128Mi"), r("500m", "256Mi")),
             {
@@ -443,12 +430,12 @@ function kubePrometheusStack(): GitOpsApp {
                 },
             },
         }),
-    };
+    });
 }
 
 function grafana(): GitOpsApp {
     const sidecar = (name: string) => container(name, "sidecar.resources", r("20m", "64Mi"), r("100m", "128Mi"));
-    return {
+    return gitopsApp({
         name: "grafana",
         // grafana-community/helm-charts tag grafana-12.11.1 (Grafana 13.2.0): the chart left grafana/helm-charts.
         chart: { repo: "https://grafana-community.github.io/helm-charts", name: "grafana", version: "12.11.1" },
@@ -458,8 +445,6 @@ function grafana(): GitOpsApp {
         group: "observability",
         wave: 1,
         dependsOn: ["kube-prometheus-stack"],
-        enabledByDefault: true,
-        serverSideApply: false,
         secrets: [{ name: "grafana-admin", vaultPath: "grafana/admin", keys: { "admin-user": "username", "admin-password": "password" } }],
         workloads: [
             {
@@ -471,7 +456,6 @@ function grafana(): GitOpsApp {
                 containers: [container("grafana", "resources", r("100m", "128Mi"), r("500m", "512Mi")), sidecar("grafana-sc-dashboard"), sidecar("grafana-sc-datasources")],
             },
         ],
-        policyExceptions: [],
         values: (ctx) => ({
             admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
             ingress: { ...ingressFor(ctx, "grafana"), hosts: [`grafana.${ctx.domain}`] },
@@ -481,13 +465,13 @@ function grafana(): GitOpsApp {
                 datasources: { enabled: true, label: "grafana_datasource", searchNamespace: "ALL" },
             },
         }),
-    };
+    });
 }
 
 function jenkins(): GitOpsApp {
     // Build agents are pods the controller starts in its namespace, on the apps pool; at most this many at once.
     const agents = 2;
-    return {
+    return gitopsApp({
         name: "jenkins",
         // jenkinsci/helm-charts tag jenkins-5.9.53 (Jenkins 2.568.2)
         chart: { repo: "https://charts.jenkins.io", name: "jenkins", version: "5.9.53" },
@@ -496,9 +480,6 @@ function jenkins(): GitOpsApp {
         host: "jenkins",
         group: "delivery",
         wave: 1,
-        dependsOn: [],
-        enabledByDefault: true,
-        serverSideApply: false,
         secrets: [{ name: "jenkins-admin", vaultPath: "jenkins/admin", keys: { "jenkins-admin-user": "username", "jenkins-admin-password": "password" } }],
         workloads: [
             {
@@ -526,26 +507,20 @@ function jenkins(): GitOpsApp {
             },
             agent: { containerCap: agents, nodeSelector: { [poolLabel]: "apps" } },
         }),
-    };
+    });
 }
 
 function loki(): GitOpsApp {
-    return {
+    return gitopsApp({
         name: "loki",
         // grafana-community/helm-charts tag loki-18.11.0 (Loki 3.7.6)
         chart: { repo: "https://grafana-community.github.io/helm-charts", name: "loki", version: "18.11.0" },
         namespace: "loki",
         pool: "apps",
         group: "observability",
-        wave: 0,
-        dependsOn: [],
-        enabledByDefault: true,
-        serverSideApply: false,
-        secrets: [],
         workloads: [
             workload("loki", "StatefulSet", 1, { resources: "singleBinary.resources", replicas: "singleBinary.replicas", placement: "singleBinary" }, r("100m", "256Mi"), r("1", "1Gi")),
         ],
-        policyExceptions: [],
         // One single-binary Loki on a filesystem volume, without the caches, gateway, canary and
         // tests the chart runs by default (each would need its own share of the budget).
         values: () => ({
@@ -567,30 +542,24 @@ function loki(): GitOpsApp {
             test: { enabled: false },
             sidecar: { rules: { enabled: false } },
         }),
-    };
+    });
 }
 
 function tempo(): GitOpsApp {
-    return {
+    return gitopsApp({
         name: "tempo",
         // grafana-community/helm-charts tag tempo-2.2.4 (Tempo 2.10.8)
         chart: { repo: "https://grafana-community.github.io/helm-charts", name: "tempo", version: "2.2.4" },
         namespace: "tempo",
         pool: "apps",
         group: "observability",
-        wave: 0,
-        dependsOn: [],
-        enabledByDefault: true,
-        serverSideApply: false,
-        secrets: [],
         workloads: [workload("tempo", "StatefulSet", 1, { resources: "tempo.resources", replicas: "replicas", placement: "" }, r("50m", "128Mi"), r("500m", "512Mi"))],
-        policyExceptions: [],
         values: () => ({ tempo: { retention: "72h" }, persistence: { enabled: true, size: "10Gi" } }),
-    };
+    });
 }
 
 function fluentBit(): GitOpsApp {
-    return {
+    return gitopsApp({
         name: "fluent-bit",
         // fluent/helm-charts tag fluent-bit-0.58.1 (Fluent Bit 5.1.1)
         chart: { repo: "https://fluent.github.io/helm-charts", name: "fluent-bit", version: "0.58.1" },
@@ -599,9 +568,6 @@ function fluentBit(): GitOpsApp {
         group: "observability",
         wave: 1,
         dependsOn: ["loki"],
-        enabledByDefault: true,
-        serverSideApply: false,
-        secrets: [],
         // Logs are collected on every node, the control plane included.
         workloads: [{ ...workload("fluent-bit", "DaemonSet", 1, { resources: "resources" }, r("20m", "64Mi"), r("200m", "128Mi")), everyNode: true }],
         policyExceptions: [{ policy: "require-run-as-non-root", reason: "reads the node's container logs under /var/log, which only root can read" }],
@@ -622,27 +588,21 @@ function fluentBit(): GitOpsApp {
                 ].join("\n"),
             },
         }),
-    };
+    });
 }
 
 function openTelemetryOperator(): GitOpsApp {
-    return {
+    return gitopsApp({
         name: "opentelemetry-operator",
         // open-telemetry/opentelemetry-helm-charts tag opentelemetry-operator-0.122.0 (operator 0.158.0)
         chart: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", name: "opentelemetry-operator", version: "0.122.0" },
         namespace: "opentelemetry-operator",
         pool: "apps",
         group: "observability",
-        wave: 0,
-        dependsOn: [],
-        enabledByDefault: true,
-        serverSideApply: false,
-        secrets: [],
         workloads: [workload("manager", "Deployment", 1, { resources: "manager.resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
-        policyExceptions: [],
         // Its webhook certificate comes from the platform's cert-manager (the chart default).
         values: () => ({ admissionWebhooks: { certManager: { enabled: true } } }),
-    };
+    });
 }
 
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
