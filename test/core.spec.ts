@@ -124,6 +124,7 @@ describe("platform core (mocked runs)", function () {
             const projects = [...new Set(enabledGitopsApps({}).map((a) => a.group)), "fawkes-platform"].map((p) => `AppProject:${p}`);
             return [
                 ...projects.map((p) => `${p} -> release:argo-cd`),
+                "AppProjectPatch:default -> release:argo-cd",
                 "Application:fawkes-platform -> release:argo-cd",
                 "Application:fawkes-platform -> release:external-secrets",
                 ...projects.map((p) => `Application:fawkes-platform -> ${p}`),

@@ -102,6 +102,13 @@ describe("GitOps app-of-apps", function () {
             assert.deepEqual((security.inputs.spec as { destinations: { namespace: string }[] }).destinations.map((d) => d.namespace), ["trivy-system"]);
         });
 
+        it("empties Argo CD's built-in default project, so Git cannot deploy through it", () => {
+            const [patch] = dev.resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProjectPatch");
+            assert.equal((patch.inputs.metadata as { name: string }).name, "default");
+            assert.deepEqual((patch.inputs.spec as { sourceRepos: string[]; destinations: unknown[] }).sourceRepos, []);
+            assert.deepEqual((patch.inputs.spec as { destinations: unknown[] }).destinations, []);
+        });
+
         it("gives every enabled app a namespace with a quota, and switching an app off removes its Application, namespace and quota", async () => {
             const quotaNamespaces = (run: RunResult) => ofType(run, "kubernetes:core/v1:ResourceQuota").map((q) => (q.inputs.metadata as { namespace: string }).namespace);
             for (const app of enabledGitopsApps({})) {

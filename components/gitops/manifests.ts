@@ -124,6 +124,17 @@ export function rootProject(config: PlatformConfig): Manifest {
     };
 }
 
+/** A patch that takes every right away from Argo CD's built-in `default` project. */
+export function lockedDefaultProject(): Manifest {
+    return {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "AppProject",
+        // Argo CD owns the object; Pulumi takes over the fields it sets.
+        metadata: { name: "default", namespace: argoCdNamespace, annotations: { "pulumi.com/patchForce": "true" } },
+        spec: { sourceRepos: [], destinations: [], clusterResourceWhitelist: [], namespaceResourceBlacklist: [{ group: "*", kind: "*" }] },
+    };
+}
+
 export function rootApplication(config: PlatformConfig): Manifest {
     return {
         apiVersion: "argoproj.io/v1alpha1",

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config-types";
-import { appProjects, rootApplication, rootProject } from "./manifests";
+import { appProjects, lockedDefaultProject, rootApplication, rootProject } from "./manifests";
 
 export interface RootAppArgs {
     readonly config: PlatformConfig;
@@ -26,6 +26,9 @@ export class RootApp extends pulumi.ComponentResource {
             (project) =>
                 new k8s.apiextensions.CustomResource(`${name}-project-${(project.metadata as { name: string }).name}`, project as k8s.apiextensions.CustomResourceArgs, child),
         );
+        // Argo CD creates a `default` project that may deploy anything anywhere; an Application
+        // committed to Git could name it. Empty it, so only the platform's projects grant rights.
+        new k8s.apiextensions.CustomResourcePatch(`${name}-default-project`, lockedDefaultProject() as k8s.apiextensions.CustomResourcePatchArgs, child);
         // The root app syncs Applications into these projects: they must exist first.
         this.application = new k8s.apiextensions.CustomResource(name, rootApplication(args.config) as k8s.apiextensions.CustomResourceArgs, {
             ...child,
