@@ -569,7 +569,7 @@ function parseApps(problems: Problems, rawValue: string | undefined): PlatformCo
     const apps: Record<string, boolean> = {};
     for (const [name, value] of Object.entries(obj)) {
         if (!known.includes(name)) {
-            problems.add(`${key}.${name}`, value, `an app of the catalog (${known.length > 0 ? known.join(", ") : "none yet: the catalog is empty"})`);
+            problems.add(`${key}.${name}`, value, `an app of the catalog (${known.join(", ")})`);
             continue;
         }
         apps[name] = booleanValue(problems, `${key}.${name}`, value, false);
