@@ -605,9 +605,52 @@ function openTelemetryOperator(): GitOpsApp {
     });
 }
 
+function devlake(): GitOpsApp {
+    const part = (key: string, name: string, kind: WorkloadKind, requests: Resources, limits: Resources) =>
+        workload(name, kind, 1, { resources: `${key}.resources`, replicas: `${key}.replicaCount`, placement: key }, requests, limits);
+    return gitopsApp({
+        name: "devlake",
+        // apache/devlake-helm-chart tag devlake-1.0.3-beta15: DevLake publishes only beta charts.
+        chart: { repo: "https://apache.github.io/devlake-helm-chart", name: "devlake", version: "1.0.3-beta15" },
+        namespace: "devlake",
+        pool: "ci",
+        host: "devlake",
+        group: "delivery",
+        wave: 1,
+        secrets: [
+            // The chart's bundled Grafana reads this Secret by a fixed name, so keep it.
+            { name: "devlake-mysql-auth", vaultPath: "devlake/mysql", keys: { MYSQL_PASSWORD: "password", MYSQL_ROOT_PASSWORD: "rootPassword" } },
+            { name: "devlake-encryption", vaultPath: "devlake/encryption", keys: { ENCRYPTION_SECRET: "secret" } },
+            { name: "devlake-grafana-admin", vaultPath: "grafana/admin", keys: { "admin-user": "username", "admin-password": "password" } },
+        ],
+        workloads: [
+            part("lake", "lake", "Deployment", r("100m", "256Mi"), r("1", "1Gi")),
+            part("ui", "ui", "Deployment", r("20m", "64Mi"), r("200m", "128Mi")),
+            part("mysql", "mysql", "StatefulSet", r("100m", "512Mi"), r("1", "1Gi")),
+            { ...workload("grafana", "Deployment", 1, { resources: "grafana.resources", replicas: "grafana.replicas", placement: "grafana" }, r("50m", "128Mi"), r("500m", "256Mi")) },
+        ],
+        values: (ctx) => ({
+            option: { autoCreateSecret: false, connectionSecretName: "devlake-mysql-auth" },
+            lake: { encryptionSecret: { secretName: "devlake-encryption", autoCreateSecret: false } },
+            // No volume for the bundled Grafana: its chown init container would run as root.
+            grafana: { admin: { existingSecret: "devlake-grafana-admin" }, persistence: { enabled: false } },
+            // The chart defaults to NodePort; the UI is reached through the ingress.
+            service: { type: "ClusterIP" },
+            ingress: {
+                enabled: true,
+                className: ctx.ingressClassName,
+                hostname: `devlake.${ctx.domain}`,
+                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                enableHttps: true,
+                tlsSecretName: "devlake-tls",
+            },
+        }),
+    });
+}
+
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
 export function gitopsApps(): GitOpsApp[] {
-    return [cloudNativePg(), argoRollouts(), trivyOperator(), kubePrometheusStack(), grafana(), jenkins(), loki(), tempo(), fluentBit(), openTelemetryOperator()];
+    return [cloudNativePg(), argoRollouts(), trivyOperator(), kubePrometheusStack(), grafana(), jenkins(), devlake(), loki(), tempo(), fluentBit(), openTelemetryOperator()];
 }
 
 /** Names `fawkes:apps` accepts. */

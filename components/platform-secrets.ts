@@ -32,7 +32,7 @@ export const platformSecretSpecs: readonly SecretSpec[] = [
     { path: "harbor/database", fields: [{ field: "password", length: 32 }] },
     { path: "jenkins/admin", fixed: { username: "admin" }, fields: [{ field: "password", length: 24 }] },
     { path: "devlake/encryption", fields: [{ field: "secret", length: 32 }] },
-    { path: "devlake/mysql", fixed: { username: "devlake" }, fields: [{ field: "password", length: 32 }] },
+    { path: "devlake/mysql", fixed: { username: "devlake" }, fields: [{ field: "password", length: 32 }, { field: "rootPassword", length: 32 }] },
 ];
 
 export interface GeneratedSecret {

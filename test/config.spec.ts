@@ -76,7 +76,7 @@ describe("config contract", () => {
         ];
         // Without a ci pool, the apps placed there must be switched off (booleans as strings too).
         const config = parseConfig(
-            { ...raw({ cluster: { provider: "kind", pools }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" }, apps: { jenkins: "false" } }), ha: "false" },
+            { ...raw({ cluster: { provider: "kind", pools }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" }, apps: { jenkins: "false", devlake: "false" } }), ha: "false" },
             "dev",
         );
         assert.deepEqual(
@@ -88,7 +88,7 @@ describe("config contract", () => {
         );
         assert.equal(config.budget.targetUtilization, 0.6);
         assert.equal(config.ha, false);
-        assert.deepEqual(config.apps, { jenkins: false });
+        assert.deepEqual(config.apps, { jenkins: false, devlake: false });
         assert.equal(parseConfig({ ...raw({ cluster: { provider: "eks", region: "eu-west-1" }, gitops: { repoURL: "https://g.example.com/r" } }), ha: "true" }, "p").ha, true);
     });
 

@@ -41,7 +41,7 @@ describe("platform core (mocked runs)", function () {
                     const release = releaseOf(run, app);
                     assert.ok(release, `${app.name} has a release`);
                     const i = release.inputs;
-                    assert.match(String(i.version), /^v?\d+\.\d+\.\d+$/, `${app.name}: exact chart version`);
+                    assert.match(String(i.version), /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, `${app.name}: exact chart version`);
                     assert.equal(i.version, app.chart.version);
                     assert.equal(i.chart, app.chart.name);
                     assert.match(String((i.repositoryOpts as { repo: string }).repo), /^https:\/\//);

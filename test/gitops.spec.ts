@@ -46,7 +46,7 @@ describe("GitOps app-of-apps", function () {
 
     it("pins every chart exactly and gives every container requests and limits", () => {
         for (const app of gitopsApps()) {
-            assert.match(app.chart.version, /^v?\d+\.\d+\.\d+$/, app.name);
+            assert.match(app.chart.version, /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, app.name);
             assert.match(app.chart.repo, /^https:\/\//, app.name);
             for (const c of app.workloads.flatMap((w) => w.containers)) {
                 assert.ok(parseCpu(c.requests.cpu) > 0 && parseMemory(c.requests.memory) > 0, `${app.name}/${c.name}`);
@@ -87,6 +87,7 @@ describe("GitOps app-of-apps", function () {
             assert.deepEqual(dev.outputs.urls, {
                 vault: "https://vault.fawkes.localtest.me",
                 "argo-cd": "https://argocd.fawkes.localtest.me",
+                devlake: "https://devlake.fawkes.localtest.me",
                 grafana: "https://grafana.fawkes.localtest.me",
                 jenkins: "https://jenkins.fawkes.localtest.me",
             });
