@@ -648,9 +648,82 @@ function devlake(): GitOpsApp {
     });
 }
 
+// Optional apps: off by default, pinned and sized so switching one on is one config line
+// and the budget shows what it costs.
+
+function sealedSecrets(): GitOpsApp {
+    return gitopsApp({
+        name: "sealed-secrets",
+        // bitnami/sealed-secrets (moved from bitnami-labs in June 2026) tag helm-v2.19.1 (controller 0.38.4)
+        chart: { repo: "https://bitnami.github.io/sealed-secrets", name: "sealed-secrets", version: "2.19.1" },
+        // Not kube-system: the tenancy layer owns its namespace. kubeseal then needs
+        // --controller-namespace sealed-secrets --controller-name sealed-secrets.
+        namespace: "sealed-secrets",
+        pool: "platform",
+        group: "security",
+        enabledByDefault: false,
+        workloads: [workload("controller", "Deployment", 1, { resources: "resources", placement: "" }, r("10m", "32Mi"), r("100m", "128Mi"))],
+        values: () => ({ fullnameOverride: "sealed-secrets" }),
+    });
+}
+
+function falco(): GitOpsApp {
+    return gitopsApp({
+        name: "falco",
+        // falcosecurity/charts tag falco-9.1.0 (Falco 0.44.1)
+        chart: { repo: "https://falcosecurity.github.io/charts", name: "falco", version: "9.1.0" },
+        namespace: "falco",
+        pool: "apps",
+        group: "security",
+        enabledByDefault: false,
+        // Runtime detection watches every node's kernel events (chart default requests).
+        workloads: [{ ...workload("falco", "DaemonSet", 1, { resources: "resources" }, r("100m", "512Mi"), r("1", "1Gi")), everyNode: true }],
+        policyExceptions: [
+            { policy: "disallow-privileged-containers", reason: "loads its kernel driver / eBPF probe, which needs a privileged container" },
+            { policy: "disallow-host-namespaces", reason: "observes processes of the whole node through the host PID namespace" },
+            { policy: "require-run-as-non-root", reason: "kernel instrumentation runs as root" },
+        ],
+        values: () => ({ tolerations: [{ operator: "Exists" }] }),
+    });
+}
+
+function velero(): GitOpsApp {
+    return gitopsApp({
+        name: "velero",
+        // vmware-tanzu/helm-charts tag velero-12.1.0 (Velero 1.18.1). Needs a provider plugin
+        // and a backup location (bucket) before it is useful; set them in its values here.
+        chart: { repo: "https://vmware-tanzu.github.io/helm-charts", name: "velero", version: "12.1.0" },
+        namespace: "velero",
+        pool: "platform",
+        group: "data",
+        enabledByDefault: false,
+        workloads: [
+            workload("velero", "Deployment", 1, { resources: "resources", placement: "" }, r("100m", "128Mi"), r("1", "512Mi")),
+            // CRD upgrade hook Job.
+            workload("upgrade-crds", "Job", 1, { resources: "kubectl.resources" }, r("10m", "32Mi"), r("100m", "64Mi")),
+        ],
+        values: () => ({ deployNodeAgent: false }),
+    });
+}
+
+function kiali(): GitOpsApp {
+    return gitopsApp({
+        name: "kiali",
+        // kiali/helm-charts tag v2.29.0, chart kiali-server. Useful only with a service mesh (Istio).
+        chart: { repo: "https://kiali.org/helm-charts", name: "kiali-server", version: "2.29.0" },
+        namespace: "kiali",
+        pool: "platform",
+        group: "observability",
+        enabledByDefault: false,
+        workloads: [workload("kiali", "Deployment", 1, { resources: "deployment.resources", replicas: "deployment.replicas" }, r("10m", "64Mi"), r("500m", "1Gi"))],
+        // kiali-server spells its node selector in snake case.
+        values: () => ({ deployment: { node_selector: { [poolLabel]: "platform" } } }),
+    });
+}
+
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
 export function gitopsApps(): GitOpsApp[] {
-    return [cloudNativePg(), argoRollouts(), trivyOperator(), kubePrometheusStack(), grafana(), jenkins(), devlake(), loki(), tempo(), fluentBit(), openTelemetryOperator()];
+    return [cloudNativePg(), argoRollouts(), trivyOperator(), kubePrometheusStack(), grafana(), jenkins(), devlake(), loki(), tempo(), fluentBit(), openTelemetryOperator(), sealedSecrets(), falco(), velero(), kiali()];
 }
 
 /** Names `fawkes:apps` accepts. */

@@ -8,7 +8,9 @@ import { enabledGitopsApps, gitopsApps } from "../components/catalog";
 import { applicationWave, platformTree, secretWave } from "../components/gitops/manifests";
 import { parseCpu, parseMemory } from "../components/quantity";
 import { generatedFiles, stackNames, staleFiles } from "../scripts/gitops";
+import { budgetReport } from "../policy/lib/budget";
 import { ofType, projectRoot, type RunResult, runStackFileOk } from "./support/harness";
+import { analyzedResources } from "./support/policy-input";
 
 const customResources = (run: RunResult, kind: string) => run.resources.filter((r) => r.type === `kubernetes:argoproj.io/v1alpha1:${kind}`);
 
@@ -108,6 +110,19 @@ describe("GitOps app-of-apps", function () {
             assert.equal((patch.inputs.metadata as { name: string }).name, "default");
             assert.deepEqual((patch.inputs.spec as { sourceRepos: string[]; destinations: unknown[] }).sourceRepos, []);
             assert.deepEqual((patch.inputs.spec as { destinations: unknown[] }).destinations, []);
+        });
+
+        it("switching an optional app on is one config line, and the budget shows it", async () => {
+            const optional = gitopsApps().filter((a) => !a.enabledByDefault);
+            assert.ok(optional.length >= 4);
+            const on = await runStackFileOk("prod", (c) => (c["fawkes:apps"] = Object.fromEntries(optional.map((a) => [a.name, true]))));
+            const prod = await runStackFileOk("prod");
+            const namespaces = (run: RunResult) => ofType(run, "kubernetes:core/v1:ResourceQuota").map((q) => (q.inputs.metadata as { namespace: string }).namespace);
+            for (const app of optional) {
+                assert.ok(namespaces(on).includes(app.namespace) && !namespaces(prod).includes(app.namespace), app.name);
+            }
+            const total = (run: RunResult) => budgetReport(analyzedResources(run), { targetUtilization: 0.7, reservationModel: "tiered" }).total.requests.cpu;
+            assert.ok(total(on) > total(prod));
         });
 
         it("gives every enabled app a namespace with a quota, and switching an app off removes its Application, namespace and quota", async () => {
