@@ -32,6 +32,16 @@ function options(r: AnalyzedResource): analyzer.AnalyzerResourceOptions {
     return opts;
 }
 
+/** The fields AnalyzeRequest and AnalyzerResource share, filled from one resource. */
+function describe<T extends analyzer.AnalyzeRequest | analyzer.AnalyzerResource>(message: T, r: AnalyzedResource): T {
+    message.setType(r.type);
+    message.setName(r.name);
+    message.setUrn(r.urn);
+    message.setProperties(toStruct(r.props));
+    message.setOptions(options(r));
+    return message;
+}
+
 function toDiagnostics(response: analyzer.AnalyzeResponse): Diagnostic[] {
     return response.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), enforcementLevel: d.getEnforcementlevel(), message: d.getMessage(), urn: d.getUrn() }));
 }
@@ -82,12 +92,7 @@ export class PolicyPackProcess {
 
     /** Per-resource analysis, as during a preview step. */
     async analyze(r: AnalyzedResource): Promise<Diagnostic[]> {
-        const request = new analyzer.AnalyzeRequest();
-        request.setType(r.type);
-        request.setName(r.name);
-        request.setUrn(r.urn);
-        request.setProperties(toStruct(r.props));
-        request.setOptions(options(r));
+        const request = describe(new analyzer.AnalyzeRequest(), r);
         return toDiagnostics(await this.call<analyzer.AnalyzeResponse>((cb) => this.client.analyze(request, cb)));
     }
 
@@ -96,12 +101,7 @@ export class PolicyPackProcess {
         const request = new analyzer.AnalyzeStackRequest();
         request.setResourcesList(
             resources.map((r) => {
-                const resource = new analyzer.AnalyzerResource();
-                resource.setType(r.type);
-                resource.setName(r.name);
-                resource.setUrn(r.urn);
-                resource.setProperties(toStruct(r.props));
-                resource.setOptions(options(r));
+                const resource = describe(new analyzer.AnalyzerResource(), r);
                 resource.setParent(r.parent);
                 resource.setDependenciesList(r.dependencies);
                 return resource;
