@@ -5,6 +5,7 @@ import { getPath } from "../components/addons/helm";
 import { clusterPolicy } from "../components/addons/kyverno-policies";
 import { namespaceQuota, quotaHard } from "../components/budget";
 import { type CatalogApp, coreAddons, enabledGitopsApps } from "../components/catalog";
+import { reachable } from "../policy/lib/graph";
 import { coreEdges } from "./support/graph";
 import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "./support/harness";
 
@@ -364,16 +365,5 @@ function pathsContaining(value: unknown, needles: string[], at = ""): string[] {
 /** Every resource a resource waits on, directly or through others. */
 function dependencyClosure(run: RunResult): (r: CapturedResource) => Set<string> {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
-    return (start) => {
-        const seen = new Set<string>();
-        const stack = [...start.dependencies];
-        while (stack.length > 0) {
-            const urn = stack.pop()!;
-            if (!seen.has(urn)) {
-                seen.add(urn);
-                stack.push(...(byUrn.get(urn)?.dependencies ?? []));
-            }
-        }
-        return seen;
-    };
+    return (start) => reachable(start.dependencies, (urn) => byUrn.get(urn)?.dependencies ?? []);
 }

@@ -1,6 +1,7 @@
 // Helpers for stack policies.
 
 import type { PolicyResource } from "@pulumi/policy";
+import { reachable } from "../lib/graph";
 
 /** The stack's outputs, as the engine shows them on the root Stack resource. */
 export function stackOutputs(resources: readonly PolicyResource[]): Record<string, unknown> {
@@ -9,14 +10,5 @@ export function stackOutputs(resources: readonly PolicyResource[]): Record<strin
 
 /** Every resource `resource` waits on, directly or through others. */
 export function transitiveDependencies(resource: PolicyResource): Set<PolicyResource> {
-    const seen = new Set<PolicyResource>();
-    const stack = [...resource.dependencies];
-    while (stack.length > 0) {
-        const next = stack.pop()!;
-        if (!seen.has(next)) {
-            seen.add(next);
-            stack.push(...next.dependencies);
-        }
-    }
-    return seen;
+    return reachable(resource.dependencies, (r) => r.dependencies);
 }
