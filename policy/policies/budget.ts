@@ -23,7 +23,7 @@ export const resourceBudget: StackValidationPolicy = {
         if (report.overBudget.length > 0 || report.capacityProblems.length > 0) {
             const why = [...(report.overBudget.length > 0 ? [`over budget: ${report.overBudget.join(", ")}`] : []), ...report.capacityProblems].join("; ");
             reportViolation(
-                `${why}. Scale replicas or requests down in components/catalog.ts, add nodes to the pool, or raise the target knowingly.\n${formatTable(report)}`,
+                `${why}. Scale replicas or requests down in components/catalog/, add nodes to the pool, or raise the target knowingly.\n${formatTable(report)}`,
             );
         }
     },

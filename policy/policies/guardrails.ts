@@ -21,7 +21,7 @@ export const helmReleasePinned: ResourceValidationPolicy = {
         const p = args.props;
         const chart = String(p.chart ?? args.name);
         if (typeof p.version !== "string" || !exactVersion.test(p.version)) {
-            reportViolation(`release ${chart}: chart version ${JSON.stringify(p.version)} is not an exact version; pin one such as 1.2.3 in components/catalog.ts.`);
+            reportViolation(`release ${chart}: chart version ${JSON.stringify(p.version)} is not an exact version; pin one such as 1.2.3 in components/catalog/.`);
         }
         const repo = text(obj(p.repositoryOpts).repo, "");
         if (!repo.startsWith("https://")) {

@@ -1,0 +1,61 @@
+// Security: vulnerability scanning, secrets and runtime detection.
+
+import { gitopsApp, r, workload } from "../build";
+import type { GitOpsApp } from "../types";
+
+export function trivyOperator(): GitOpsApp {
+    // Vulnerability scans run as Jobs in the operator's namespace; two at a time keeps them
+    // inside the quota (the chart would allow ten).
+    const concurrentScans = 2;
+    return gitopsApp({
+        name: "trivy-operator",
+        // aquasecurity/trivy-operator deploy/helm 0.34.0 (operator 0.32.0)
+        chart: { repo: "https://aquasecurity.github.io/helm-charts/", name: "trivy-operator", version: "0.34.0" },
+        namespace: "trivy-system",
+        pool: "apps",
+        group: "security",
+        serverSideApply: true,
+        workloads: [
+            workload("operator", "Deployment", 1, { resources: "resources", replicas: "operator.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "512Mi")),
+            // Scan Jobs are created by the operator, not by Helm; they count against the quota.
+            workload("scan-job", "Job", concurrentScans, { resources: "trivy.resources" }, r("100m", "100Mi"), r("500m", "500Mi")),
+        ],
+        values: () => ({ operator: { scanJobsConcurrentLimit: concurrentScans } }),
+    });
+}
+
+export function sealedSecrets(): GitOpsApp {
+    return gitopsApp({
+        name: "sealed-secrets",
+        // bitnami/sealed-secrets (moved from bitnami-labs in June 2026) tag helm-v2.19.1 (controller 0.38.4)
+        chart: { repo: "https://bitnami.github.io/sealed-secrets", name: "sealed-secrets", version: "2.19.1" },
+        // Not kube-system: the tenancy layer owns its namespace. kubeseal then needs
+        // --controller-namespace sealed-secrets --controller-name sealed-secrets.
+        namespace: "sealed-secrets",
+        pool: "platform",
+        group: "security",
+        enabledByDefault: false,
+        workloads: [workload("controller", "Deployment", 1, { resources: "resources", placement: "" }, r("10m", "32Mi"), r("100m", "128Mi"))],
+        values: () => ({ fullnameOverride: "sealed-secrets" }),
+    });
+}
+
+export function falco(): GitOpsApp {
+    return gitopsApp({
+        name: "falco",
+        // falcosecurity/charts tag falco-9.1.0 (Falco 0.44.1)
+        chart: { repo: "https://falcosecurity.github.io/charts", name: "falco", version: "9.1.0" },
+        namespace: "falco",
+        pool: "apps",
+        group: "security",
+        enabledByDefault: false,
+        // Runtime detection watches every node's kernel events (chart default requests).
+        workloads: [{ ...workload("falco", "DaemonSet", 1, { resources: "resources" }, r("100m", "512Mi"), r("1", "1Gi")), everyNode: true }],
+        policyExceptions: [
+            { policy: "disallow-privileged-containers", reason: "loads its kernel driver / eBPF probe, which needs a privileged container" },
+            { policy: "disallow-host-namespaces", reason: "observes processes of the whole node through the host PID namespace" },
+            { policy: "require-run-as-non-root", reason: "kernel instrumentation runs as root" },
+        ],
+        values: () => ({ tolerations: [{ operator: "Exists" }] }),
+    });
+}

@@ -1,0 +1,39 @@
+// Helpers that keep catalog entries short: resource pairs, containers, single-container
+// workloads, the defaults Argo CD-run apps share, and the common ingress values shape.
+
+import type { AppValuesContext, Container, GitOpsApp, Resources, Workload, WorkloadKind } from "./types";
+
+export const r = (cpu: string, memory: string): Resources => ({ cpu, memory });
+
+export function container(name: string, resourcesPath: string, requests: Resources, limits: Resources, init = false): Container {
+    return init ? { name, resourcesPath, requests, limits, init } : { name, resourcesPath, requests, limits };
+}
+
+/** A workload whose pods run one container, the common case; `paths` are dotted values paths. */
+export function workload(
+    name: string,
+    kind: WorkloadKind,
+    replicas: number,
+    paths: { resources: string; replicas?: string; placement?: string },
+    requests: Resources,
+    limits: Resources,
+): Workload {
+    return { name, kind, replicas, replicasPath: paths.replicas, placementPath: paths.placement, containers: [container(name, paths.resources, requests, limits)] };
+}
+
+/** Fields most Argo CD-run apps share; an entry states only where it differs. */
+export type AppDefaults = "wave" | "dependsOn" | "enabledByDefault" | "serverSideApply" | "secrets" | "policyExceptions";
+
+export function gitopsApp(spec: Omit<GitOpsApp, AppDefaults> & Partial<Pick<GitOpsApp, AppDefaults>>): GitOpsApp {
+    return { wave: 0, dependsOn: [], enabledByDefault: true, serverSideApply: false, secrets: [], policyExceptions: [], ...spec };
+}
+
+/** Ingress values in the shape most charts use: class, TLS from the cluster issuer, one host. */
+export function ingressFor(ctx: AppValuesContext, host: string) {
+    return {
+        enabled: true,
+        ingressClassName: ctx.ingressClassName,
+        annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+        tls: [{ secretName: `${host}-tls`, hosts: [`${host}.${ctx.domain}`] }],
+    };
+}

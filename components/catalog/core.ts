@@ -1,0 +1,196 @@
+// The core add-ons Pulumi installs with Helm before Argo CD takes over.
+
+import { container, r, workload } from "./build";
+import type { CatalogApp, CatalogContext, Resources, Workload } from "./types";
+
+// --- Ingress controllers -----------------------------------------------------------------
+
+/** On kind the controller binds host ports on the single ingress-ready node: one replica there. */
+const ingressReplicas = (ctx: CatalogContext) => (ctx.ha && ctx.provider !== "kind" ? 2 : 1);
+
+function traefik(ctx: CatalogContext): CatalogApp {
+    return {
+        name: "traefik",
+        // traefik/traefik-helm-chart tag v41.3.0 (Traefik v3.7.11)
+        chart: { repo: "https://traefik.github.io/charts", name: "traefik", version: "41.3.0" },
+        namespace: "traefik",
+        pool: ingressPool(ctx),
+        workloads: [workload("traefik", "Deployment", ingressReplicas(ctx), { resources: "resources", replicas: "deployment.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "256Mi"))],
+        policyExceptions: [],
+    };
+}
+
+function ingressNginx(ctx: CatalogContext): CatalogApp {
+    const webhooks = "controller.admissionWebhooks";
+    return {
+        name: "ingress-nginx",
+        // kubernetes/ingress-nginx tag helm-chart-4.15.1: retired upstream in March 2026, the last release.
+        chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx", version: "4.15.1" },
+        namespace: "ingress-nginx",
+        pool: ingressPool(ctx),
+        workloads: [
+            workload("controller", "Deployment", ingressReplicas(ctx), { resources: "controller.resources", replicas: "controller.replicaCount", placement: "controller" }, r("100m", "128Mi"), r("500m", "384Mi")),
+            // Both webhook-certificate Jobs take their placement from `patch`.
+            workload("admission-create", "Job", 1, { resources: `${webhooks}.createSecretJob.resources`, placement: `${webhooks}.patch` }, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload("admission-patch", "Job", 1, { resources: `${webhooks}.patchWebhookJob.resources` }, r("10m", "32Mi"), r("100m", "64Mi")),
+        ],
+        policyExceptions: [],
+    };
+}
+
+/** On kind the ingress controller runs on the control plane, whose host ports 80/443 are mapped. */
+function ingressPool(ctx: CatalogContext): string {
+    return ctx.provider === "kind" ? "control-plane" : "platform";
+}
+
+// --- Core add-ons ------------------------------------------------------------------------
+
+function certManager(ctx: CatalogContext): CatalogApp {
+    const replicas = ctx.ha ? 2 : 1;
+    return {
+        name: "cert-manager",
+        // cert-manager/cert-manager: values read at tag v1.21.1; v1.21.2 is the patch release after it.
+        chart: { repo: "https://charts.jetstack.io", name: "cert-manager", version: "v1.21.2" },
+        namespace: "cert-manager",
+        pool: "platform",
+        workloads: [
+            workload("controller", "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("25m", "96Mi"), r("200m", "256Mi")),
+            workload("webhook", "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "96Mi")),
+            workload("cainjector", "Deployment", replicas, { resources: "cainjector.resources", replicas: "cainjector.replicaCount", placement: "cainjector" }, r("10m", "64Mi"), r("100m", "192Mi")),
+            workload("startupapicheck", "Job", 1, { resources: "startupapicheck.resources", placement: "startupapicheck" }, r("10m", "32Mi"), r("100m", "64Mi")),
+        ],
+        policyExceptions: [],
+    };
+}
+
+function vault(ctx: CatalogContext): CatalogApp {
+    return {
+        name: "vault",
+        // hashicorp/vault-helm tag v0.34.1 (Vault 2.0.4)
+        chart: { repo: "https://helm.releases.hashicorp.com", name: "vault", version: "0.34.1" },
+        namespace: "vault",
+        pool: "platform",
+        host: "vault",
+        workloads: [
+            // dev mode is one in-memory server; HA is a three-node raft cluster.
+            workload("server", "StatefulSet", ctx.ha ? 3 : 1, { resources: "server.resources", replicas: ctx.ha ? "server.ha.replicas" : undefined, placement: "server" }, r("250m", "256Mi"), r("1", "512Mi")),
+        ],
+        policyExceptions: [],
+    };
+}
+
+function externalSecrets(ctx: CatalogContext): CatalogApp {
+    const replicas = ctx.ha ? 2 : 1;
+    return {
+        name: "external-secrets",
+        // external-secrets/external-secrets tag helm-chart-2.9.0
+        chart: { repo: "https://charts.external-secrets.io", name: "external-secrets", version: "2.9.0" },
+        namespace: "external-secrets",
+        pool: "platform",
+        workloads: [
+            workload("controller", "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("20m", "64Mi"), r("200m", "256Mi")),
+            workload("webhook", "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "128Mi")),
+            workload("cert-controller", "Deployment", 1, { resources: "certController.resources", replicas: "certController.replicaCount", placement: "certController" }, r("10m", "64Mi"), r("100m", "256Mi")),
+        ],
+        policyExceptions: [],
+    };
+}
+
+function kyverno(ctx: CatalogContext): CatalogApp {
+    const controller = (key: string, name: string, requests: Resources, limits: Resources) =>
+        workload(name, "Deployment", 1, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
+    return {
+        name: "kyverno",
+        // kyverno/kyverno: values read at tag kyverno-chart-3.9.0; 3.9.1 (Kyverno 1.19.1) is its patch release.
+        chart: { repo: "https://kyverno.github.io/kyverno/", name: "kyverno", version: "3.9.1" },
+        namespace: "kyverno",
+        pool: "apps",
+        workloads: [
+            {
+                name: "admission-controller",
+                kind: "Deployment",
+                replicas: ctx.ha ? 3 : 1,
+                replicasPath: "admissionController.replicas",
+                placementPath: "admissionController",
+                containers: [
+                    container("kyverno", "admissionController.container.resources", r("100m", "128Mi"), r("500m", "384Mi")),
+                    container("kyverno-pre", "admissionController.initContainer.resources", r("10m", "64Mi"), r("100m", "256Mi"), true),
+                ],
+            },
+            controller("backgroundController", "background-controller", r("100m", "64Mi"), r("500m", "256Mi")),
+            controller("cleanupController", "cleanup-controller", r("100m", "64Mi"), r("500m", "128Mi")),
+            controller("reportsController", "reports-controller", r("100m", "64Mi"), r("500m", "256Mi")),
+            // Hook Jobs: CRD migration after upgrades, webhook clean-up before deletion.
+            workload("migrate-resources", "Job", 1, { resources: "crds.migration.podResources", placement: "crds.migration" }, r("10m", "64Mi"), r("100m", "256Mi")),
+            workload("webhooks-cleanup", "Job", 1, { resources: "webhooksCleanup.resources", placement: "webhooksCleanup" }, r("10m", "64Mi"), r("100m", "256Mi")),
+        ],
+        policyExceptions: [],
+    };
+}
+
+function argoCd(ctx: CatalogContext): CatalogApp {
+    const component = (key: string, name: string, replicas: number, requests: Resources, limits: Resources) =>
+        workload(name, "Deployment", replicas, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
+    const scaled = ctx.ha ? 2 : 1;
+    return {
+        name: "argo-cd",
+        // argoproj/argo-helm tag argo-cd-10.1.1
+        chart: { repo: "https://argoproj.github.io/argo-helm", name: "argo-cd", version: "10.1.1" },
+        namespace: "argocd",
+        pool: "platform",
+        host: "argocd",
+        workloads: [
+            { ...component("controller", "application-controller", 1, r("250m", "512Mi"), r("1", "1Gi")), kind: "StatefulSet" },
+            {
+                ...component("repoServer", "repo-server", scaled, r("50m", "128Mi"), r("1", "512Mi")),
+                containers: [
+                    container("repo-server", "repoServer.resources", r("50m", "128Mi"), r("1", "512Mi")),
+                    container("copyutil", "repoServer.copyutil.resources", r("10m", "32Mi"), r("50m", "64Mi"), true),
+                ],
+            },
+            component("server", "server", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            component("applicationSet", "applicationset-controller", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            component("notifications", "notifications-controller", 1, r("20m", "64Mi"), r("200m", "128Mi")),
+            // One redis in dev; with ha the redis-ha subchart: three redis+sentinel pods behind three HAProxies.
+            ...(ctx.ha ? redisHa() : [component("redis", "redis", 1, r("50m", "64Mi"), r("200m", "256Mi"))]),
+            workload("redis-secret-init", "Job", 1, { resources: "redisSecretInit.resources", placement: "redisSecretInit" }, r("10m", "32Mi"), r("100m", "64Mi")),
+        ],
+        policyExceptions: [],
+    };
+}
+
+/** argo-cd's redis-ha subchart (DandyDeveloper/charts redis-ha values). */
+function redisHa(): Workload[] {
+    return [
+        {
+            name: "redis-ha-server",
+            kind: "StatefulSet",
+            replicas: 3,
+            replicasPath: "redis-ha.replicas",
+            placementPath: "redis-ha",
+            containers: [
+                container("redis", "redis-ha.redis.resources", r("50m", "64Mi"), r("200m", "256Mi")),
+                container("sentinel", "redis-ha.sentinel.resources", r("20m", "32Mi"), r("100m", "64Mi")),
+                container("split-brain-fix", "redis-ha.splitBrainDetection.resources", r("10m", "16Mi"), r("50m", "32Mi")),
+                container("config-init", "redis-ha.init.resources", r("10m", "16Mi"), r("50m", "32Mi"), true),
+            ],
+        },
+        {
+            name: "redis-ha-haproxy",
+            kind: "Deployment",
+            replicas: 3,
+            replicasPath: "redis-ha.haproxy.replicas",
+            placementPath: "redis-ha.haproxy",
+            containers: [
+                container("haproxy", "redis-ha.haproxy.resources", r("20m", "32Mi"), r("100m", "64Mi")),
+                container("config-init", "redis-ha.haproxy.init.resources", r("10m", "16Mi"), r("50m", "32Mi"), true),
+            ],
+        },
+    ];
+}
+
+
+/** The add-ons Pulumi installs with Helm, in no particular order (they install in parallel). */
+export function coreAddons(ctx: CatalogContext): CatalogApp[] {
+    return [ctx.ingressController === "traefik" ? traefik(ctx) : ingressNginx(ctx), certManager(ctx), vault(ctx), externalSecrets(ctx), kyverno(ctx), argoCd(ctx)];
+}

@@ -1,0 +1,102 @@
+// The catalog's types: what an app entry declares, for the core add-ons Pulumi installs and
+// for the apps Argo CD runs from the app-of-apps.
+
+import type { ClusterProvider, IngressController } from "../config-types";
+
+export interface Resources {
+    readonly cpu: string;
+    readonly memory: string;
+}
+
+export interface Container {
+    readonly name: string;
+    /** Dotted path of this container's `resources` block in the chart values. */
+    readonly resourcesPath: string;
+    readonly requests: Resources;
+    readonly limits: Resources;
+    /** Init containers run before the others, so a pod needs the larger of the two sets. */
+    readonly init?: boolean;
+}
+
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "Job";
+
+export interface Workload {
+    readonly name: string;
+    readonly kind: WorkloadKind;
+    /** Pods; for a DaemonSet, pods per node of the pool (or of the cluster, with everyNode). */
+    readonly replicas: number;
+    /** A DaemonSet that runs on every node of the cluster, not only on its app's pool (node agents). */
+    readonly everyNode?: boolean;
+    /** Dotted path of the replica count in the chart values, where the chart has one. */
+    readonly replicasPath?: string;
+    /** Dotted path of the object holding this workload's nodeSelector and tolerations ("" = values root). */
+    readonly placementPath?: string;
+    readonly containers: readonly Container[];
+}
+
+export interface ChartPin {
+    /** Helm repository URL (https). */
+    readonly repo: string;
+    readonly name: string;
+    /** Exact chart version: no ranges. */
+    readonly version: string;
+}
+
+/** A documented deviation from a baseline Kyverno policy, with the reason. */
+export interface PolicyException {
+    readonly policy: string;
+    readonly reason: string;
+}
+
+export interface CatalogApp {
+    readonly name: string;
+    readonly chart: ChartPin;
+    readonly namespace: string;
+    /** Node pool the app's pods are placed on. */
+    readonly pool: string;
+    readonly workloads: readonly Workload[];
+    /** Subdomain of fawkes:domain for the app's UI or API, if it has one. */
+    readonly host?: string;
+    readonly policyExceptions: readonly PolicyException[];
+}
+
+/** What the catalog's shape depends on. */
+export interface CatalogContext {
+    readonly provider: ClusterProvider;
+    readonly ha: boolean;
+    readonly ingressController: IngressController;
+}
+
+/** AppProjects group apps; each project may deploy only its apps' charts into their namespaces. */
+export type AppGroup = "developer-experience" | "delivery" | "data" | "observability" | "security";
+
+/** A Kubernetes Secret an app reads, delivered by External Secrets from a platform Vault path. */
+export interface AppSecret {
+    /** Name of the Kubernetes Secret in the app's namespace. */
+    readonly name: string;
+    /** Path under the platform KV mount, e.g. `backstage/backend`. */
+    readonly vaultPath: string;
+    /** Secret key → property of the Vault secret. */
+    readonly keys: Readonly<Record<string, string>>;
+}
+
+/** What an app's chart-specific values depend on. */
+export interface AppValuesContext {
+    readonly domain: string;
+    readonly clusterIssuer: string;
+    readonly ingressClassName: string;
+}
+
+export interface GitOpsApp extends CatalogApp {
+    readonly group: AppGroup;
+    /** Argo CD sync wave: an app syncs after every app of a lower wave is healthy. */
+    readonly wave: number;
+    /** Catalog apps this one needs first (operators and CRDs, databases, secrets' sources). */
+    readonly dependsOn: readonly string[];
+    readonly enabledByDefault: boolean;
+    /** Charts with CRDs too large for client-side apply need Argo CD's server-side apply. */
+    readonly serverSideApply: boolean;
+    readonly secrets: readonly AppSecret[];
+    /** Chart-specific values; the catalog's resources, replicas and placement are merged over them. */
+    readonly values: (ctx: AppValuesContext) => Record<string, unknown>;
+}
