@@ -74,20 +74,30 @@ export interface QuotaSpec {
     readonly pods: number;
 }
 
+/** LimitRange defaults for containers a chart leaves without resources: small, so they fit the quota's headroom. */
+export const containerDefaults = {
+    defaultRequest: { cpu: "50m", memory: "64Mi" },
+    default: { cpu: "250m", memory: "256Mi" },
+} as const;
+
 /**
  * The ResourceQuota of an app's namespace:
  *   every pod the app runs, long-running and hook Jobs alike (a Helm install runs both),
- * + one extra pod of the app's largest kind, so a rolling update's surge pod fits,
+ * + headroom for one more pod: the app's largest Deployment pod, so a rolling update's
+ *   surge pod fits; an app without Deployments (StatefulSets replace pods without surging,
+ *   DaemonSets default to maxSurge 0, Jobs do not roll) gets room for one container at the
+ *   LimitRange defaults instead, for a container the catalog might have missed,
  * for requests and limits of CPU and memory, and for the pod count.
  */
 export function namespaceQuota(app: CatalogApp, nodes: NodeCounts): QuotaSpec {
     const all = total(app.workloads, nodes);
-    const largest = app.workloads.map(podFootprint).reduce((a, b) => ({ requests: max(a.requests, b.requests), limits: max(a.limits, b.limits) }), {
-        requests: zero,
-        limits: zero,
-    });
+    const fallback: Footprint = { requests: amount(containerDefaults.defaultRequest), limits: amount(containerDefaults.default) };
+    const headroom = app.workloads
+        .filter((w) => w.kind === "Deployment")
+        .map(podFootprint)
+        .reduce((a, b) => ({ requests: max(a.requests, b.requests), limits: max(a.limits, b.limits) }), fallback);
     const pods = app.workloads.reduce((n, w) => n + podCount(w, nodes), 0);
-    return { requests: add(all.requests, largest.requests), limits: add(all.limits, largest.limits), pods: pods + 1 };
+    return { requests: add(all.requests, headroom.requests), limits: add(all.limits, headroom.limits), pods: pods + 1 };
 }
 
 /** The quota as ResourceQuota `spec.hard`. */

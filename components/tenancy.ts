@@ -4,18 +4,12 @@
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type NodeCounts, namespaceQuota, quotaHard } from "./budget";
+import { type NodeCounts, containerDefaults, namespaceQuota, quotaHard } from "./budget";
 import type { CatalogApp } from "./catalog";
 import { partOfLabel as partOf } from "../policy/lib/labels";
 import { poolLabel } from "./cluster/types";
 
 export const partOfLabel = { [partOf.key]: partOf.value } as const;
-
-/** Defaults for containers a chart leaves without resources: small, so they fit the quota's headroom. */
-export const containerDefaults = {
-    defaultRequest: { cpu: "50m", memory: "64Mi" },
-    default: { cpu: "250m", memory: "256Mi" },
-} as const;
 
 export interface AppTenancyArgs {
     readonly app: CatalogApp;

@@ -65,6 +65,19 @@ describe("budget arithmetic", () => {
         });
     });
 
+    it("leaves one default-sized container of headroom, not a surge pod, when nothing surges", () => {
+        // A StatefulSet replaces its pods without surging: the headroom is the LimitRange default.
+        const database = { ...sample.workloads[0], name: "db", kind: "StatefulSet" as const, replicas: 1 };
+        // requests: (200m, 128Mi) + (50m, 64Mi); limits: (500m, 256Mi) + (250m, 256Mi)
+        assert.deepEqual(quotaHard(namespaceQuota({ ...sample, workloads: [database] }, { pool: 1, cluster: 4 })), {
+            "requests.cpu": "250m",
+            "requests.memory": "192Mi",
+            "limits.cpu": "750m",
+            "limits.memory": "512Mi",
+            pods: "2",
+        });
+    });
+
     it("runs a node agent on every node of the cluster, not only its pool's", () => {
         const agent = { ...sample.workloads[2], everyNode: true };
         assert.equal(quotaHard(namespaceQuota({ ...sample, workloads: [agent] }, { pool: 3, cluster: 5 })).pods, "6");
