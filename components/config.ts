@@ -130,6 +130,9 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     if (cluster !== undefined && ingress !== undefined && apps !== undefined) {
         checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller }, apps);
     }
+    if (apps !== undefined) {
+        checkAppDependencies(problems, apps);
+    }
 
     problems.throwIfAny();
     const config: PlatformConfig = {
@@ -162,6 +165,17 @@ function checkCatalogPools(problems: Problems, cluster: ClusterConfig, ctx: Cata
             cluster.pools.map((p) => p.name),
             `pools that include ${needed.filter((p) => p !== "control-plane").join(", ")}: the catalog places enabled apps on them (missing: ${missing.join(", ")}; or switch those apps off in fawkes:apps)`,
         );
+    }
+}
+
+/** An enabled app needs every app it depends on (its operator, its database, its log store) enabled too. */
+function checkAppDependencies(problems: Problems, apps: Readonly<Record<string, boolean>>): void {
+    const enabled = enabledGitopsApps(apps);
+    const names = new Set(enabled.map((a) => a.name));
+    for (const app of enabled) {
+        for (const dependency of app.dependsOn.filter((d) => !names.has(d))) {
+            problems.add(`fawkes:apps.${dependency}`, apps[dependency] ?? false, `true, or switch off ${app.name} too: ${app.name} depends on ${dependency}`);
+        }
     }
 }
 

@@ -3,12 +3,23 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword";
+import { PrivateKey } from "@pulumi/tls/privateKey";
+import { SelfSignedCert } from "@pulumi/tls/selfSignedCert";
 
-/** One generated value: its field name in the Vault secret and its length. */
-interface FieldSpec {
+/** A random value: letters and digits of the given length. */
+interface RandomField {
     readonly field: string;
     readonly length: number;
 }
+
+/** The bcrypt hash of another random field of the same secret, for apps that take a hash (htpasswd lines get a `user:` prefix). */
+interface BcryptField {
+    readonly field: string;
+    readonly bcryptOf: string;
+    readonly prefix?: string;
+}
+
+type FieldSpec = RandomField | BcryptField;
 
 /** A Vault KV secret under the platform mount, e.g. `argocd/admin`, and its generated fields. */
 export interface SecretSpec {
@@ -16,23 +27,52 @@ export interface SecretSpec {
     readonly fields: readonly FieldSpec[];
     /** Fixed, non-secret fields stored beside the generated ones (e.g. a username). */
     readonly fixed?: Readonly<Record<string, string>>;
+    /** A self-signed RSA key pair stored as fields `key` and `certificate` (PEM), e.g. a token-signing key. */
+    readonly keyPair?: { readonly commonName: string };
 }
 
+const password = (length = 24): RandomField => ({ field: "password", length });
+/** A login: a fixed user name and a generated password. */
+const login = (username: string, length = 24) => ({ fixed: { username }, fields: [password(length)] });
+
 export const platformSecretSpecs: readonly SecretSpec[] = [
-    { path: "argocd/admin", fixed: { username: "admin" }, fields: [{ field: "password", length: 24 }] },
-    { path: "grafana/admin", fixed: { username: "admin" }, fields: [{ field: "password", length: 24 }] },
+    { path: "argocd/admin", ...login("admin") },
+    { path: "grafana/admin", ...login("admin") },
     { path: "backstage/backend", fields: [{ field: "secret", length: 48 }] },
-    { path: "backstage/postgres", fixed: { username: "backstage" }, fields: [{ field: "password", length: 32 }] },
-    { path: "sonarqube/admin", fixed: { username: "admin" }, fields: [{ field: "password", length: 24 }] },
+    { path: "backstage/postgres", ...login("backstage", 32) },
+    { path: "sonarqube/admin", ...login("admin") },
     { path: "sonarqube/monitoring", fields: [{ field: "passcode", length: 32 }] },
-    { path: "sonarqube/postgres", fixed: { username: "sonarqube" }, fields: [{ field: "password", length: 32 }] },
-    // Harbor's core secretKey must be exactly 16 characters.
-    { path: "harbor/admin", fixed: { username: "admin" }, fields: [{ field: "password", length: 24 }] },
-    { path: "harbor/core", fields: [{ field: "secretKey", length: 16 }, { field: "csrfKey", length: 32 }] },
-    { path: "harbor/database", fields: [{ field: "password", length: 32 }] },
-    { path: "jenkins/admin", fixed: { username: "admin" }, fields: [{ field: "password", length: 24 }] },
+    { path: "sonarqube/postgres", ...login("sonarqube", 32) },
+    { path: "harbor/admin", ...login("admin") },
+    // Harbor wants its secretKey exactly 16 characters long, its CSRF key 32; the token service signs with an RSA key.
+    {
+        path: "harbor/core",
+        fields: [
+            { field: "secretKey", length: 16 },
+            { field: "csrfKey", length: 32 },
+            { field: "secret", length: 16 },
+        ],
+        keyPair: { commonName: "harbor-token-ca" },
+    },
+    { path: "harbor/jobservice", fields: [{ field: "secret", length: 16 }] },
+    {
+        path: "harbor/registry",
+        fixed: { username: "harbor_registry_user" },
+        fields: [{ field: "httpSecret", length: 16 }, password(32), { field: "htpasswd", bcryptOf: "password", prefix: "harbor_registry_user:" }],
+    },
+    { path: "harbor/postgres", ...login("harbor", 32) },
+    { path: "jenkins/admin", ...login("admin") },
     { path: "devlake/encryption", fields: [{ field: "secret", length: 32 }] },
-    { path: "devlake/mysql", fixed: { username: "devlake" }, fields: [{ field: "password", length: 32 }, { field: "rootPassword", length: 32 }] },
+    { path: "devlake/mysql", fixed: { username: "devlake" }, fields: [password(32), { field: "rootPassword", length: 32 }] },
+    // Optional apps' credentials exist whether or not the app is switched on, so switching is one line.
+    { path: "keycloak/admin", ...login("admin") },
+    { path: "keycloak/postgres", ...login("keycloak", 32) },
+    // Gitea refuses the user name "admin".
+    { path: "gitea/admin", ...login("gitea-admin") },
+    { path: "gitea/postgres", ...login("gitea", 32) },
+    { path: "opensearch/admin", fixed: { username: "admin" }, fields: [password(), { field: "cookie", length: 32 }] },
+    { path: "kargo/admin", fields: [password(), { field: "passwordHash", bcryptOf: "password" }, { field: "tokenSigningKey", length: 48 }] },
+    { path: "minio/root", fixed: { username: "fawkes-root" }, fields: [password(32)] },
 ];
 
 export interface GeneratedSecret {
@@ -50,15 +90,35 @@ export class PlatformSecrets extends pulumi.ComponentResource {
         super("fawkes:secrets:PlatformSecrets", name, {}, opts);
         const passwords = new Map<string, RandomPassword>();
         this.secrets = platformSecretSpecs.map((spec) => {
+            const resourceName = `${name}-${spec.path.replace("/", "-")}`;
             const data: Record<string, pulumi.Output<string>> = {};
             for (const [field, value] of Object.entries(spec.fixed ?? {})) {
                 data[field] = pulumi.output(value);
             }
-            for (const { field, length } of spec.fields) {
-                // Letters and digits only: these values end up in URLs, env files and CLIs.
-                const password = new RandomPassword(`${name}-${spec.path.replace("/", "-")}-${field}`, { length, special: false }, { parent: this });
-                passwords.set(`${spec.path}#${field}`, password);
-                data[field] = pulumi.secret(password.result);
+            for (const f of spec.fields) {
+                if ("length" in f) {
+                    // Letters and digits only: these values end up in URLs, env files and CLIs.
+                    const random = new RandomPassword(`${resourceName}-${f.field}`, { length: f.length, special: false }, { parent: this });
+                    passwords.set(`${spec.path}#${f.field}`, random);
+                    data[f.field] = pulumi.secret(random.result);
+                }
+            }
+            for (const f of spec.fields) {
+                if ("bcryptOf" in f) {
+                    // RandomPassword keeps its bcrypt hash in state, so the hash is stable across runs.
+                    const hash = passwords.get(`${spec.path}#${f.bcryptOf}`)!.bcryptHash;
+                    data[f.field] = pulumi.secret(pulumi.interpolate`${f.prefix ?? ""}${hash}`);
+                }
+            }
+            if (spec.keyPair) {
+                const key = new PrivateKey(resourceName, { algorithm: "RSA", rsaBits: 4096 }, { parent: this });
+                const cert = new SelfSignedCert(
+                    resourceName,
+                    { privateKeyPem: key.privateKeyPem, subject: { commonName: spec.keyPair.commonName }, validityPeriodHours: 24 * 365 * 10, allowedUses: ["digital_signature", "key_encipherment"] },
+                    { parent: this },
+                );
+                data.key = pulumi.secret(key.privateKeyPem);
+                data.certificate = cert.certPem;
             }
             return { path: spec.path, data };
         });

@@ -13,6 +13,7 @@ import { VaultConfig } from "./addons/vault-config";
 import { type CatalogApp, coreAddons, enabledGitopsApps } from "./catalog";
 import { createCluster, type NodePool, type PlatformCluster } from "./cluster";
 import type { PlatformConfig } from "./config-types";
+import { doraNotifications } from "./gitops/dora";
 import { RootApp } from "./gitops/root-app";
 import { PlatformSecrets } from "./platform-secrets";
 import { AppTenancy } from "./tenancy";
@@ -27,7 +28,6 @@ export interface Platform {
     readonly caCertificate?: pulumi.Output<string>;
     readonly vaultRootToken?: pulumi.Output<string>;
 }
-
 
 export function buildPlatform(config: PlatformConfig): Platform {
     for (const warning of config.warnings) {
@@ -96,12 +96,15 @@ export function buildPlatform(config: PlatformConfig): Platform {
     });
     new Kyverno("kyverno", { ...place(app("kyverno")), apps });
     const argoApp = app("argo-cd");
+    const devlake = apps.find((a) => a.name === "devlake");
     const argoCd = new ArgoCd("argo-cd", {
         ...place(argoApp),
         ...tls,
         ha: config.ha,
         host: host(argoApp.host!),
         adminPasswordHash: secrets.argocdAdminPasswordHash,
+        // DORA: every sync and every degraded app goes to DevLake, when the stack runs it.
+        notifications: devlake ? doraNotifications(devlake) : undefined,
     });
     // The first consumer of the store: the Argo CD admin credentials, for people and automation.
     externalSecrets.externalSecret(

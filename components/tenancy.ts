@@ -18,6 +18,8 @@ export interface AppTenancyArgs {
     readonly provider: k8s.Provider;
 }
 
+const noPods = { requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 }, pods: 0 };
+
 export class AppTenancy extends pulumi.ComponentResource {
     /** The namespace name, as an output of the Namespace so dependents wait for it. */
     readonly namespace: pulumi.Output<string>;
@@ -43,6 +45,14 @@ export class AppTenancy extends pulumi.ComponentResource {
             },
             child,
         );
+        for (const extra of app.extraNamespaces ?? []) {
+            const extraNs = new k8s.core.v1.Namespace(`${name}-${extra}`, { metadata: { name: extra, labels } }, child);
+            new k8s.core.v1.ResourceQuota(
+                `${name}-${extra}`,
+                { metadata: { name: "fawkes-budget", namespace: extraNs.metadata.name, labels }, spec: { hard: quotaHard(noPods) } },
+                child,
+            );
+        }
         this.registerOutputs({ namespace: this.namespace });
     }
 }

@@ -23,7 +23,7 @@ export function stackNames(): string[] {
 }
 
 /** The stack file's config as the program would receive it, validated by config.ts. */
-function stackConfig(stack: string) {
+export function stackConfig(stack: string) {
     const raw: Record<string, string> = {};
     const config = stackFileConfig(stack);
     for (const [key, value] of Object.entries(config)) {

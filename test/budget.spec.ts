@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { appFootprint, namespaceQuota, podFootprint, poolDemand, quotaHard } from "../components/budget";
-import { type CatalogApp, coreAddons } from "../components/catalog";
+import { type CatalogApp, coreAddons, gitopsApps } from "../components/catalog";
 import { formatCpu, formatMemory, parseCpu, parseMemory } from "../components/quantity";
 
 const Mi = 2 ** 20;
@@ -109,7 +109,7 @@ describe("catalog", () => {
 
     it("gives every container requests and limits, with requests never above limits", () => {
         for (const ctx of contexts) {
-            for (const app of coreAddons(ctx)) {
+            for (const app of [...coreAddons(ctx), ...gitopsApps()]) {
                 for (const w of app.workloads) {
                     assert.ok(w.replicas >= 1 && w.containers.length >= 1, `${app.name}/${w.name}`);
                     for (const c of w.containers) {
@@ -119,10 +119,10 @@ describe("catalog", () => {
                 }
                 // Containers that share a values path (e.g. a sidecar and its init twin) share its resources.
                 const byPath = new Map<string, string>();
-                for (const c of app.workloads.flatMap((w) => w.containers)) {
+                for (const c of app.workloads.flatMap((w) => w.containers).filter((c) => c.resourcesPath !== undefined)) {
                     const resources = JSON.stringify([c.requests, c.limits]);
-                    assert.equal(byPath.get(c.resourcesPath) ?? resources, resources, `${app.name}: ${c.resourcesPath}`);
-                    byPath.set(c.resourcesPath, resources);
+                    assert.equal(byPath.get(c.resourcesPath!) ?? resources, resources, `${app.name}: ${c.resourcesPath}`);
+                    byPath.set(c.resourcesPath!, resources);
                 }
             }
         }

@@ -76,7 +76,7 @@ describe("config contract", () => {
         ];
         // Without a ci pool, the apps placed there must be switched off (booleans as strings too).
         const config = parseConfig(
-            { ...raw({ cluster: { provider: "kind", pools }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" }, apps: { jenkins: "false", devlake: "false" } }), ha: "false" },
+            { ...raw({ cluster: { provider: "kind", pools }, gitops: { repoURL: "https://g.example.com/r" }, budget: { targetUtilization: "0.6" }, apps: { jenkins: "false", devlake: "false", sonarqube: "false", harbor: "false" } }), ha: "false" },
             "dev",
         );
         assert.deepEqual(
@@ -88,7 +88,7 @@ describe("config contract", () => {
         );
         assert.equal(config.budget.targetUtilization, 0.6);
         assert.equal(config.ha, false);
-        assert.deepEqual(config.apps, { jenkins: false, devlake: false });
+        assert.deepEqual(config.apps, { jenkins: false, devlake: false, sonarqube: false, harbor: false });
         assert.equal(parseConfig({ ...raw({ cluster: { provider: "eks", region: "eu-west-1" }, gitops: { repoURL: "https://g.example.com/r" } }), ha: "true" }, "p").ha, true);
     });
 
@@ -220,7 +220,9 @@ const invalidConfigs: [string, string, Change, string, string][] = [
     ["dev", "a utilisation target of 0", set("fawkes:budget", { targetUtilization: 0 }), "fawkes:budget.targetUtilization", "0"],
     ["dev", "a utilisation target above 100 %", set("fawkes:budget", { targetUtilization: 1.5 }), "fawkes:budget.targetUtilization", "1.5"],
     ["dev", "a utilisation target in words", set("fawkes:budget", { targetUtilization: "seventy" }), "fawkes:budget.targetUtilization", '"seventy"'],
-    ["dev", "an app the catalog does not know", set("fawkes:apps", { backstage: true }), "fawkes:apps.backstage", "true"],
+    ["dev", "an app the catalog does not know", set("fawkes:apps", { "eclipse-che": true }), "fawkes:apps.eclipse-che", "true"],
+    ["dev", "the shared database off while apps use it", set("fawkes:apps", { "platform-postgres": false }), "fawkes:apps.platform-postgres", "false"],
+    ["dev", "an optional app on without what it needs", set("fawkes:apps", { "opensearch-dashboards": true }), "fawkes:apps.opensearch", "false"],
     ["dev", "apps given as a list", set("fawkes:apps", ["backstage"]), "fawkes:apps", '["backstage"]'],
     ["dev", "ha that is not a boolean", set("fawkes:ha", "yes"), "fawkes:ha", '"yes"'],
     ["dev", "ha on a kind cluster", set("fawkes:ha", true), "fawkes:ha", "true"],

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { platformSecretSpecs } from "../components/platform-secrets";
 import { ClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
 import { ClusterPolicy } from "@kubernetes-models/kyverno/kyverno.io/v1/ClusterPolicy";
 import { getPath } from "../components/addons/helm";
@@ -63,6 +64,7 @@ describe("platform core (mocked runs)", function () {
                     const values = releaseOf(run, app).inputs.values;
                     for (const workload of app.workloads) {
                         for (const c of workload.containers) {
+                            assert.ok(c.resourcesPath, `${app.name}/${c.name}: a core add-on's pods all come from its chart`);
                             assert.deepEqual(getPath(values, c.resourcesPath), { requests: c.requests, limits: c.limits }, `${app.name} ${c.resourcesPath}`);
                         }
                         if (workload.replicasPath) {
@@ -234,7 +236,7 @@ describe("platform core (mocked runs)", function () {
             // Provider inputs reach the engine as strings.
             assert.equal(String(provider.inputs.skipTlsVerify), "false", "Let's Encrypt certificates are verified");
             assert.ok(provider.secretInputs.includes("token"));
-            assert.equal(ofType(withToken, "vault:kv/secretV2:SecretV2").length, 13);
+            assert.equal(ofType(withToken, "vault:kv/secretV2:SecretV2").length, platformSecretSpecs.length);
         });
 
         it("configures Vault for External Secrets: KV v2, Kubernetes auth, a read-only policy and a role bound to ESO", () => {

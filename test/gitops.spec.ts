@@ -3,11 +3,13 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
+import { Job } from "kubernetes-models/batch/v1/Job";
 import { parseAllDocuments } from "yaml";
-import { enabledGitopsApps, gitopsApps } from "../components/catalog";
-import { applicationWave, platformTree, secretWave } from "../components/gitops/manifests";
+import { enabledGitopsApps, gitopsApps, secretsOf } from "../components/catalog";
+import { application, applicationWave, externalSecrets, platformTree, secretWave, valuesContext } from "../components/gitops/manifests";
+import { platformSecretSpecs } from "../components/platform-secrets";
 import { parseCpu, parseMemory } from "../components/quantity";
-import { generatedFiles, stackNames, staleFiles } from "../scripts/gitops";
+import { generatedFiles, stackConfig, stackNames, staleFiles } from "../scripts/gitops";
 import { budgetReport } from "../policy/lib/budget";
 import { ofType, projectRoot, type RunResult, runStackFileOk } from "./support/harness";
 import { analyzedResources } from "./support/policy-input";
@@ -33,6 +35,65 @@ describe("GitOps app-of-apps", function () {
         assert.ok(count >= 3 * 3);
     });
 
+    it("every generated ExternalSecret and hook Job validates against its schema", async () => {
+        // external-secrets.io/v1 models exist only as ES modules.
+        const { ExternalSecret } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret");
+        const kinds = new Map<string, number>();
+        for (const [file, text] of generatedFiles()) {
+            const manifest = parseAllDocuments(text)[0].toJS() as { kind: string };
+            if (manifest.kind === "ExternalSecret") {
+                new ExternalSecret(manifest as ConstructorParameters<typeof ExternalSecret>[0]).validate();
+            } else if (manifest.kind === "Job") {
+                new Job(manifest as ConstructorParameters<typeof Job>[0]).validate();
+            }
+            kinds.set(manifest.kind, (kinds.get(manifest.kind) ?? 0) + 1);
+            assert.ok(["Application", "ExternalSecret", "Job", "Kustomization"].includes(manifest.kind), `${file}: ${manifest.kind}`);
+        }
+        assert.ok((kinds.get("ExternalSecret") ?? 0) >= 3 * 15, JSON.stringify([...kinds]));
+        assert.equal(kinds.get("Job"), 3, "one DORA setup Job per stack");
+        // The schema check is real: a malformed one fails.
+        assert.throws(() => new ExternalSecret({ metadata: { name: "x" }, spec: { target: { creationPolicy: "Sometimes" } } } as never).validate());
+    });
+
+    it("reads every app secret from a Vault path and property the platform generates", () => {
+        const generated = new Map(platformSecretSpecs.map((spec) => [spec.path, new Set([...Object.keys(spec.fixed ?? {}), ...spec.fields.map((f) => f.field), ...(spec.keyPair ? ["key", "certificate"] : [])])]));
+        const all = Object.fromEntries(gitopsApps().map((a) => [a.name, true]));
+        const config = { ...stackConfig("dev"), apps: all };
+        const ctx = valuesContext(config);
+        let count = 0;
+        for (const app of gitopsApps()) {
+            for (const secret of secretsOf(app, ctx)) {
+                for (const property of Object.values(secret.keys)) {
+                    assert.ok(generated.get(secret.vaultPath)?.has(property), `${app.name}: ${secret.name} reads ${secret.vaultPath}#${property}, which the platform does not generate`);
+                    count++;
+                }
+            }
+        }
+        assert.ok(count > 40);
+    });
+
+    it("gives each app with a database its own database, owner login and Secret in the shared cluster", () => {
+        const config = stackConfig("dev");
+        const postgres = gitopsApps().find((a) => a.hostsDatabases)!;
+        const users = enabledGitopsApps(config.apps).filter((a) => a.database);
+        assert.deepEqual(users.map((a) => a.name).sort(), ["backstage", "harbor", "sonarqube"]);
+        const values = application(postgres, config).spec as { source: { helm: { valuesObject: { cluster: { roles: { name: string; passwordSecret: { name: string } }[] }; databases: { name: string; owner: string }[] } } } };
+        const { cluster, databases } = values.source.helm.valuesObject;
+        for (const app of users) {
+            assert.ok(app.dependsOn.includes(postgres.name), `${app.name} syncs after its database`);
+            assert.ok(databases.some((d) => d.name === app.database!.name && d.owner === app.database!.owner), app.name);
+            const role = cluster.roles.find((r) => r.name === app.database!.owner)!;
+            const login = externalSecrets(postgres, config).find((e) => (e.metadata as { name: string }).name === role.passwordSecret.name);
+            assert.ok(login, `${app.name}: the owner's login Secret is delivered to the database's namespace`);
+            assert.equal((login.spec as { target: { template: { type: string } } }).target.template.type, "kubernetes.io/basic-auth");
+            assert.ok(externalSecrets(app, config).some((e) => (e.metadata as { name: string }).name === `${app.name}-postgres`), `${app.name} gets its login`);
+        }
+        // Switching an app off drops its database and role from the cluster's values.
+        const without = application(postgres, { ...config, apps: { ...config.apps, harbor: false } }).spec as typeof values;
+        assert.ok(!without.source.helm.valuesObject.databases.some((d) => d.name === "harbor"));
+        assert.ok(!without.source.helm.valuesObject.cluster.roles.some((r) => r.name === "harbor"));
+    });
+
     it("kubectl kustomize renders every stack's tree", function () {
         if (spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" }).status !== 0) {
             console.log("    kustomize check skipped: kubectl is not installed here");
@@ -49,7 +110,8 @@ describe("GitOps app-of-apps", function () {
     it("pins every chart exactly and gives every container requests and limits", () => {
         for (const app of gitopsApps()) {
             assert.match(app.chart.version, /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/, app.name);
-            assert.match(app.chart.repo, /^https:\/\//, app.name);
+            // An https Helm repository, or an OCI registry path (Argo CD takes it without oci://) for charts published only there.
+            assert.match(app.chart.repo, /^(https:\/\/|ghcr\.io\/[a-z0-9-]+\/[a-z0-9-]+$)/, app.name);
             for (const c of app.workloads.flatMap((w) => w.containers)) {
                 assert.ok(parseCpu(c.requests.cpu) > 0 && parseMemory(c.requests.memory) > 0, `${app.name}/${c.name}`);
                 assert.ok(parseCpu(c.requests.cpu) <= parseCpu(c.limits.cpu) && parseMemory(c.requests.memory) <= parseMemory(c.limits.memory), `${app.name}/${c.name}`);
@@ -89,15 +151,18 @@ describe("GitOps app-of-apps", function () {
             assert.deepEqual(dev.outputs.urls, {
                 vault: "https://vault.fawkes.localtest.me",
                 "argo-cd": "https://argocd.fawkes.localtest.me",
+                backstage: "https://backstage.fawkes.localtest.me",
+                jenkins: "https://jenkins.fawkes.localtest.me",
+                sonarqube: "https://sonarqube.fawkes.localtest.me",
+                harbor: "https://harbor.fawkes.localtest.me",
                 devlake: "https://devlake.fawkes.localtest.me",
                 grafana: "https://grafana.fawkes.localtest.me",
-                jenkins: "https://jenkins.fawkes.localtest.me",
             });
         });
 
         it("creates the AppProjects, valid, each limited to its apps' repositories and namespaces", () => {
             const projects = customResources(dev, "AppProject");
-            assert.deepEqual(projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(), ["data", "delivery", "fawkes-platform", "observability", "security"]);
+            assert.deepEqual(projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(), ["data", "delivery", "developer-experience", "fawkes-platform", "observability", "security"]);
             for (const p of projects) {
                 new AppProject(p.inputs as ConstructorParameters<typeof AppProject>[0]).validate();
             }
@@ -144,6 +209,7 @@ describe("GitOps app-of-apps", function () {
 function devConfigLike(): Parameters<typeof platformTree>[0] {
     return {
         stack: "dev",
+        cluster: { provider: "kind" },
         domain: "fawkes.localtest.me",
         tls: { issuer: "local-ca" },
         ingress: { controller: "traefik" },

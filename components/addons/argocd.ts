@@ -20,6 +20,8 @@ export interface ArgoCdArgs {
     readonly clusterIssuer: string;
     /** bcrypt hash of the admin password (secret). */
     readonly adminPasswordHash: pulumi.Output<string>;
+    /** Notification services, templates, triggers and subscriptions (the chart ships none). */
+    readonly notifications?: Values;
 }
 
 /**
@@ -73,6 +75,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                             tls: true,
                         },
                     },
+                    ...(args.notifications ? { notifications: args.notifications } : {}),
                     // The platform pool may have fewer nodes than redis-ha has replicas: spread, don't require.
                     ...(args.ha ? { "redis-ha": { enabled: true, hardAntiAffinity: false, haproxy: { hardAntiAffinity: false } } } : {}),
                 }),

@@ -55,7 +55,9 @@ export function catalogValues(app: CatalogApp, pool: Pick<NodePool, "name" | "ta
     const where = placement(pool);
     for (const workload of app.workloads) {
         for (const c of workload.containers) {
-            setPath(values, c.resourcesPath, { requests: { ...c.requests }, limits: { ...c.limits } });
+            if (c.resourcesPath !== undefined) {
+                setPath(values, c.resourcesPath, { requests: { ...c.requests }, limits: { ...c.limits } });
+            }
         }
         if (workload.replicasPath !== undefined) {
             setPath(values, workload.replicasPath, workload.replicas);

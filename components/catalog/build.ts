@@ -5,8 +5,9 @@ import type { AppValuesContext, Container, GitOpsApp, Resources, Workload, Workl
 
 export const r = (cpu: string, memory: string): Resources => ({ cpu, memory });
 
-export function container(name: string, resourcesPath: string, requests: Resources, limits: Resources, init = false): Container {
-    return init ? { name, resourcesPath, requests, limits, init } : { name, resourcesPath, requests, limits };
+export function container(name: string, resourcesPath: string | undefined, requests: Resources, limits: Resources, init = false): Container {
+    const base = resourcesPath === undefined ? { name, requests, limits } : { name, resourcesPath, requests, limits };
+    return init ? { ...base, init } : base;
 }
 
 /** A workload whose pods run one container, the common case; `paths` are dotted values paths. */
@@ -14,7 +15,7 @@ export function workload(
     name: string,
     kind: WorkloadKind,
     replicas: number,
-    paths: { resources: string; replicas?: string; placement?: string },
+    paths: { resources?: string; replicas?: string; placement?: string },
     requests: Resources,
     limits: Resources,
 ): Workload {

@@ -9,35 +9,67 @@
 // Layout: types.ts (the entry shapes), build.ts (helpers), core.ts (what Pulumi installs),
 // apps/<group>.ts (what Argo CD runs, one file per AppProject group).
 
-import { cloudNativePg, velero } from "./apps/data";
-import { argoRollouts, devlake, jenkins } from "./apps/delivery";
-import { fluentBit, grafana, kiali, kubePrometheusStack, loki, openTelemetryOperator, tempo } from "./apps/observability";
-import { falco, sealedSecrets, trivyOperator } from "./apps/security";
-import type { GitOpsApp } from "./types";
+import { cloudNativePg, ownerLoginSecret, platformPostgresCluster, velero } from "./apps/data";
+import { argoRollouts, devlake, harbor, jenkins, kargo, sonarqube } from "./apps/delivery";
+import { backstage, gitea } from "./apps/developer-experience";
+import {
+    fluentBit,
+    grafana,
+    kiali,
+    kubePrometheusStack,
+    loki,
+    openSearchApp,
+    openSearchDashboards,
+    openTelemetryCollector,
+    openTelemetryOperator,
+    pyroscope,
+    tempo,
+    thanos,
+} from "./apps/observability";
+import { falco, keycloak, sealedSecrets, trivyOperator } from "./apps/security";
+import type { AppDatabase, AppSecret, AppValuesContext, GitOpsApp } from "./types";
 
 export * from "./types";
 export { coreAddons } from "./core";
+export { platformPostgres } from "./apps/data";
 
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
 export function gitopsApps(): GitOpsApp[] {
     return [
+        // Data
         cloudNativePg(),
+        platformPostgresCluster(),
+        // Developer experience
+        backstage(),
+        // Delivery and quality
+        jenkins(),
+        sonarqube(),
+        harbor(),
+        devlake(),
         argoRollouts(),
-        trivyOperator(),
+        // Observability
         kubePrometheusStack(),
         grafana(),
-        jenkins(),
-        devlake(),
         loki(),
         tempo(),
         fluentBit(),
         openTelemetryOperator(),
+        openTelemetryCollector(),
+        // Security
+        trivyOperator(),
         // Optional: off by default, pinned and sized so switching one on is one config line
         // and the budget shows what it costs.
+        gitea(),
+        kargo(),
+        velero(),
+        openSearchApp(),
+        openSearchDashboards(),
+        kiali(),
+        thanos(),
+        pyroscope(),
         sealedSecrets(),
         falco(),
-        velero(),
-        kiali(),
+        keycloak(),
     ];
 }
 
@@ -49,4 +81,25 @@ export function catalogAppNames(): string[] {
 /** The apps a stack runs: defaults, overridden by `fawkes:apps`. */
 export function enabledGitopsApps(switches: Readonly<Record<string, boolean>>): GitOpsApp[] {
     return gitopsApps().filter((a) => switches[a.name] ?? a.enabledByDefault);
+}
+
+/** The databases of the given apps, in catalog order. */
+export function databasesOf(apps: readonly GitOpsApp[]): AppDatabase[] {
+    return apps.flatMap((a) => (a.database ? [a.database] : []));
+}
+
+/**
+ * Every Secret an app reads: its own, the login to its database, and, for the app that hosts
+ * the databases, each owner's login (CloudNativePG reloads a role's password when its Secret
+ * carries the cnpg.io/reload label).
+ */
+export function secretsOf(app: GitOpsApp, ctx: AppValuesContext): AppSecret[] {
+    const loginKeys = { username: "username", password: "password" };
+    const basicAuth = "kubernetes.io/basic-auth";
+    const ownLogin: AppSecret[] = app.database ? [{ name: `${app.name}-postgres`, vaultPath: app.database.vaultPath, keys: loginKeys, type: basicAuth }] : [];
+    const hosted: AppSecret[] = app.hostsDatabases
+        ? ctx.databases.map((db) => ({ name: ownerLoginSecret(db.owner), vaultPath: db.vaultPath, keys: loginKeys, type: basicAuth, labels: { "cnpg.io/reload": "true" } }))
+        : [];
+    const own = typeof app.secrets === "function" ? app.secrets(ctx) : app.secrets;
+    return [...own, ...ownLogin, ...hosted];
 }

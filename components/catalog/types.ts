@@ -10,8 +10,11 @@ export interface Resources {
 
 export interface Container {
     readonly name: string;
-    /** Dotted path of this container's `resources` block in the chart values. */
-    readonly resourcesPath: string;
+    /**
+     * Dotted path of this container's `resources` block in the chart values; absent for a pod
+     * the platform renders itself (e.g. a setup Job in the GitOps tree), which takes them directly.
+     */
+    readonly resourcesPath?: string;
     readonly requests: Resources;
     readonly limits: Resources;
     /** Init containers run before the others, so a pod needs the larger of the two sets. */
@@ -55,6 +58,11 @@ export interface CatalogApp {
     /** Node pool the app's pods are placed on. */
     readonly pool: string;
     readonly workloads: readonly Workload[];
+    /**
+     * Namespaces the chart deploys into besides its own (RBAC and shared configuration, no
+     * pods): the tenancy layer creates them too, with a quota that admits no pods.
+     */
+    readonly extraNamespaces?: readonly string[];
     /** Subdomain of fawkes:domain for the app's UI or API, if it has one. */
     readonly host?: string;
     readonly policyExceptions: readonly PolicyException[];
@@ -78,6 +86,25 @@ export interface AppSecret {
     readonly vaultPath: string;
     /** Secret key → property of the Vault secret. */
     readonly keys: Readonly<Record<string, string>>;
+    /** Secret type, where the reader checks it (kubernetes.io/basic-auth, kubernetes.io/tls). */
+    readonly type?: string;
+    /**
+     * More keys, rendered by External Secrets' template engine from the Vault values
+     * (`{{ .password }}`): fixed strings, or files built from the values.
+     */
+    readonly templates?: Readonly<Record<string, string>>;
+    /** Labels on the Secret, e.g. so an operator watches it. */
+    readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** A database an app keeps in the platform's shared PostgreSQL cluster. */
+export interface AppDatabase {
+    /** Database name. */
+    readonly name: string;
+    /** Login role that owns the database. */
+    readonly owner: string;
+    /** Vault path holding the role's `username` and `password`. */
+    readonly vaultPath: string;
 }
 
 /** What an app's chart-specific values depend on. */
@@ -85,6 +112,12 @@ export interface AppValuesContext {
     readonly domain: string;
     readonly clusterIssuer: string;
     readonly ingressClassName: string;
+    /** A local kind cluster: demo conveniences (such as guest sign-in) are on only there. */
+    readonly local: boolean;
+    /** The databases of the apps this stack runs, for the app that hosts them. */
+    readonly databases: readonly AppDatabase[];
+    /** Names of the apps this stack runs, for integrations that follow another app. */
+    readonly enabledApps: ReadonlySet<string>;
 }
 
 export interface GitOpsApp extends CatalogApp {
@@ -96,7 +129,12 @@ export interface GitOpsApp extends CatalogApp {
     readonly enabledByDefault: boolean;
     /** Charts with CRDs too large for client-side apply need Argo CD's server-side apply. */
     readonly serverSideApply: boolean;
-    readonly secrets: readonly AppSecret[];
+    /** Secrets the app reads; a function where they follow other apps being enabled. */
+    readonly secrets: readonly AppSecret[] | ((ctx: AppValuesContext) => readonly AppSecret[]);
+    /** The app's database in the shared PostgreSQL cluster; the app reads its login from Secret `<app>-postgres`. */
+    readonly database?: AppDatabase;
+    /** This app hosts the databases of the other apps: it gets each owner's login as a Secret. */
+    readonly hostsDatabases?: boolean;
     /** Chart-specific values; the catalog's resources, replicas and placement are merged over them. */
     readonly values: (ctx: AppValuesContext) => Record<string, unknown>;
 }

@@ -4,7 +4,8 @@
 // program itself creates. Pure: the program, the generator and the tests share it.
 
 import { catalogValues, deepMerge } from "../addons/helm";
-import { enabledGitopsApps, type GitOpsApp } from "../catalog";
+import { doraSetupJob } from "./dora";
+import { type AppValuesContext, databasesOf, enabledGitopsApps, type GitOpsApp, secretsOf } from "../catalog";
 import type { PlatformConfig } from "../config-types";
 import { argoCdNamespace, clusterIssuerNames, clusterSecretStoreName, inCluster, ingressClassNames } from "../names";
 import { partOfLabel, poolLabel } from "../../policy/lib/labels";
@@ -25,9 +26,22 @@ export const rootAppName = "fawkes-platform";
 export const applicationWave = (app: GitOpsApp) => 2 * app.wave + 1;
 export const secretWave = (app: GitOpsApp) => 2 * app.wave;
 
+/** What the apps' chart values depend on in this stack. */
+export function valuesContext(config: PlatformConfig): AppValuesContext {
+    const enabled = enabledGitopsApps(config.apps);
+    return {
+        domain: config.domain,
+        clusterIssuer: clusterIssuerNames[config.tls.issuer],
+        ingressClassName: ingressClassNames[config.ingress.controller],
+        local: config.cluster.provider === "kind",
+        databases: databasesOf(enabled),
+        enabledApps: new Set(enabled.map((a) => a.name)),
+    };
+}
+
 export function application(app: GitOpsApp, config: PlatformConfig): Manifest {
     const values = deepMerge(
-        app.values({ domain: config.domain, clusterIssuer: clusterIssuerNames[config.tls.issuer], ingressClassName: ingressClassNames[config.ingress.controller] }),
+        app.values(valuesContext(config)),
         // Worker pools carry no taints, so placement is the pool's node selector only.
         catalogValues(app, { name: app.pool, taints: [] }),
     );
@@ -56,18 +70,33 @@ export function application(app: GitOpsApp, config: PlatformConfig): Manifest {
     };
 }
 
-export function externalSecrets(app: GitOpsApp): Manifest[] {
-    return app.secrets.map((secret) => ({
-        apiVersion: "external-secrets.io/v1",
-        kind: "ExternalSecret",
-        metadata: { name: secret.name, namespace: app.namespace, labels: { ...partOf }, annotations: syncWave(secretWave(app)) },
-        spec: {
-            refreshInterval: "1h",
-            secretStoreRef: { kind: "ClusterSecretStore", name: clusterSecretStoreName },
-            target: { name: secret.name, creationPolicy: "Owner" },
-            data: Object.entries(secret.keys).map(([secretKey, property]) => ({ secretKey, remoteRef: { key: secret.vaultPath, property } })),
-        },
-    }));
+export function externalSecrets(app: GitOpsApp, config: PlatformConfig): Manifest[] {
+    return secretsOf(app, valuesContext(config)).map((secret) => {
+        // A template only where the Secret needs more than the Vault values: a type, labels, rendered keys.
+        const template =
+            secret.type || secret.labels || secret.templates
+                ? {
+                      template: {
+                          engineVersion: "v2",
+                          mergePolicy: "Merge",
+                          ...(secret.type ? { type: secret.type } : {}),
+                          ...(secret.labels ? { metadata: { labels: { ...secret.labels } } } : {}),
+                          ...(secret.templates ? { data: { ...secret.templates } } : {}),
+                      },
+                  }
+                : {};
+        return {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: { name: secret.name, namespace: app.namespace, labels: { ...partOf }, annotations: syncWave(secretWave(app)) },
+            spec: {
+                refreshInterval: "1h",
+                secretStoreRef: { kind: "ClusterSecretStore", name: clusterSecretStoreName },
+                target: { name: secret.name, creationPolicy: "Owner", ...template },
+                data: Object.entries(secret.keys).map(([secretKey, property]) => ({ secretKey, remoteRef: { key: secret.vaultPath, property } })),
+            },
+        };
+    });
 }
 
 /** Cluster-scoped kinds charts may install: their CRDs, RBAC and webhooks. Never Namespaces. */
@@ -92,7 +121,7 @@ export function appProjects(config: PlatformConfig): Manifest[] {
             spec: {
                 description: `Fawkes ${group} apps: ${members.map((a) => a.name).join(", ")}`,
                 sourceRepos: [...new Set(members.map((a) => a.chart.repo))].sort(),
-                destinations: members.map((a) => ({ server: inCluster, namespace: a.namespace })),
+                destinations: members.flatMap((a) => [a.namespace, ...(a.extraNamespaces ?? [])]).map((namespace) => ({ server: inCluster, namespace })),
                 clusterResourceWhitelist: clusterKinds,
                 // The quota and defaults belong to the tenancy layer; no chart may replace them.
                 namespaceResourceBlacklist: [
@@ -119,6 +148,8 @@ export function rootProject(config: PlatformConfig): Manifest {
             namespaceResourceWhitelist: [
                 { group: "argoproj.io", kind: "Application" },
                 { group: "external-secrets.io", kind: "ExternalSecret" },
+                // Setup hooks such as DevLake's DORA project.
+                { group: "batch", kind: "Job" },
             ],
         },
     };
@@ -154,8 +185,11 @@ export function platformTree(config: PlatformConfig): Map<string, Manifest> {
     const files = new Map<string, Manifest>();
     for (const app of enabledGitopsApps(config.apps)) {
         files.set(`apps/${app.name}.yaml`, application(app, config));
-        for (const secret of externalSecrets(app)) {
+        for (const secret of externalSecrets(app, config)) {
             files.set(`secrets/${app.name}-${(secret.metadata as { name: string }).name}.yaml`, secret);
+        }
+        if (app.name === "devlake") {
+            files.set("hooks/devlake-dora-setup.yaml", doraSetupJob(app));
         }
     }
     files.set("kustomization.yaml", {

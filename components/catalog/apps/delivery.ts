@@ -2,6 +2,7 @@
 
 import { poolLabel } from "../../../policy/lib/labels";
 import { container, gitopsApp, ingressFor, r, workload } from "../build";
+import { platformPostgres } from "./data";
 import type { GitOpsApp, Resources, WorkloadKind } from "../types";
 
 export function argoRollouts(): GitOpsApp {
@@ -82,6 +83,8 @@ export function devlake(): GitOpsApp {
             part("ui", "ui", "Deployment", r("20m", "64Mi"), r("200m", "128Mi")),
             part("mysql", "mysql", "StatefulSet", r("100m", "512Mi"), r("1", "1Gi")),
             { ...workload("grafana", "Deployment", 1, { resources: "grafana.resources", replicas: "grafana.replicas", placement: "grafana" }, r("50m", "128Mi"), r("500m", "256Mi")) },
+            // Not from the chart: the GitOps tree's hook Job that declares the DORA connection and project.
+            workload("dora-setup", "Job", 1, {}, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         values: (ctx) => ({
             option: { autoCreateSecret: false, connectionSecretName: "devlake-mysql-auth" },
@@ -97,6 +100,213 @@ export function devlake(): GitOpsApp {
                 annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
                 enableHttps: true,
                 tlsSecretName: "devlake-tls",
+            },
+        }),
+    });
+}
+
+export function sonarqube(): GitOpsApp {
+    return gitopsApp({
+        name: "sonarqube",
+        // SonarSource/helm-chart-sonarqube tag sonarqube-2026.4.0-sonarqube-dce-2026.4.0 (Community Build 26.7)
+        chart: { repo: "https://SonarSource.github.io/helm-chart-sonarqube", name: "sonarqube", version: "2026.4.0" },
+        namespace: "sonarqube",
+        pool: "ci",
+        host: "sonarqube",
+        group: "delivery",
+        wave: 2,
+        dependsOn: [platformPostgres.app],
+        database: { name: "sonarqube", owner: "sonarqube", vaultPath: "sonarqube/postgres" },
+        secrets: [
+            { name: "sonarqube-monitoring", vaultPath: "sonarqube/monitoring", keys: { passcode: "passcode" } },
+            // The chart's post-sync Job changes the default admin password to this one; after the first run
+            // its login with the default fails and the Job changes nothing.
+            { name: "sonarqube-admin", vaultPath: "sonarqube/admin", keys: { password: "password" }, templates: { currentPassword: "admin" } },
+        ],
+        workloads: [
+            {
+                name: "sonarqube",
+                kind: "StatefulSet",
+                replicas: 1,
+                replicasPath: "replicaCount",
+                placementPath: "",
+                containers: [
+                    // Web server, compute engine and embedded Elasticsearch share the pod.
+                    container("sonarqube", "resources", r("250m", "2Gi"), r("2", "4Gi")),
+                    // Writes the Elasticsearch bootstrap-check switch into sonar.properties.
+                    container("concat-properties", "initContainers.resources", r("10m", "32Mi"), r("100m", "64Mi"), true),
+                ],
+            },
+            workload("change-admin-password", "Job", 1, { resources: "setAdminPassword.resources" }, r("10m", "64Mi"), r("100m", "128Mi")),
+        ],
+        values: (ctx) => ({
+            community: { enabled: true },
+            monitoringPasscodeSecretName: "sonarqube-monitoring",
+            monitoringPasscodeSecretKey: "passcode",
+            jdbcOverwrite: {
+                enabled: true,
+                jdbcUrl: `jdbc:postgresql://${platformPostgres.host}:${platformPostgres.port}/sonarqube`,
+                jdbcUsername: "sonarqube",
+                jdbcSecretName: "sonarqube-postgres",
+                jdbcSecretPasswordKey: "password",
+            },
+            // The chart's sysctl and chown init containers run privileged or as root, which the
+            // platform's policies refuse. Without them Elasticsearch cannot raise vm.max_map_count, so
+            // its bootstrap checks are off; on cloud nodes set vm.max_map_count=524288 and turn them on.
+            initSysctl: { enabled: false },
+            initFs: { enabled: false },
+            elasticsearch: { bootstrapChecks: false },
+            persistence: { enabled: true, size: "10Gi" },
+            setAdminPassword: { passwordSecretName: "sonarqube-admin" },
+            // Argo CD skips Helm test hooks anyway.
+            tests: { enabled: false },
+            ingress: {
+                enabled: true,
+                ingressClassName: ctx.ingressClassName,
+                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                hosts: [{ name: `sonarqube.${ctx.domain}` }],
+                tls: ingressFor(ctx, "sonarqube").tls,
+            },
+        }),
+    });
+}
+
+export function harbor(): GitOpsApp {
+    const component = (key: string, requests: Resources, limits: Resources) =>
+        workload(key, "Deployment", 1, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
+    return gitopsApp({
+        name: "harbor",
+        // goharbor/harbor-helm tag v1.19.1 (Harbor 2.15.1)
+        chart: { repo: "https://helm.goharbor.io", name: "harbor", version: "1.19.1" },
+        namespace: "harbor",
+        pool: "ci",
+        host: "harbor",
+        group: "delivery",
+        wave: 2,
+        dependsOn: [platformPostgres.app],
+        database: { name: "harbor", owner: "harbor", vaultPath: "harbor/postgres" },
+        // Argo CD renders charts without cluster access, so every value Harbor would otherwise
+        // generate on each render (and restart its pods for) comes from Vault instead.
+        secrets: [
+            { name: "harbor-admin", vaultPath: "harbor/admin", keys: { HARBOR_ADMIN_PASSWORD: "password" } },
+            { name: "harbor-core", vaultPath: "harbor/core", keys: { secretKey: "secretKey", secret: "secret", CSRF_KEY: "csrfKey" } },
+            { name: "harbor-core-token", vaultPath: "harbor/core", keys: { "tls.key": "key", "tls.crt": "certificate" }, type: "kubernetes.io/tls" },
+            { name: "harbor-jobservice", vaultPath: "harbor/jobservice", keys: { JOBSERVICE_SECRET: "secret" } },
+            { name: "harbor-registry", vaultPath: "harbor/registry", keys: { REGISTRY_HTTP_SECRET: "httpSecret" } },
+            { name: "harbor-registry-credentials", vaultPath: "harbor/registry", keys: { REGISTRY_PASSWD: "password", REGISTRY_HTPASSWD: "htpasswd" } },
+        ],
+        workloads: [
+            component("portal", r("20m", "32Mi"), r("200m", "128Mi")),
+            component("core", r("50m", "128Mi"), r("500m", "512Mi")),
+            component("jobservice", r("20m", "64Mi"), r("500m", "256Mi")),
+            {
+                name: "registry",
+                kind: "Deployment",
+                replicas: 1,
+                replicasPath: "registry.replicas",
+                placementPath: "registry",
+                containers: [
+                    container("registry", "registry.registry.resources", r("50m", "128Mi"), r("500m", "512Mi")),
+                    container("registryctl", "registry.controller.resources", r("20m", "64Mi"), r("200m", "256Mi")),
+                ],
+            },
+            { ...component("trivy", r("100m", "256Mi"), r("1", "1Gi")), kind: "StatefulSet" },
+            // The chart runs exactly one redis; it has no replica setting.
+            workload("redis", "StatefulSet", 1, { resources: "redis.internal.resources", placement: "redis.internal" }, r("20m", "64Mi"), r("200m", "256Mi")),
+        ],
+        values: (ctx) => {
+            const host = `harbor.${ctx.domain}`;
+            return {
+                externalURL: `https://${host}`,
+                expose: {
+                    type: "ingress",
+                    // The ingress certificate comes from cert-manager, not from the chart's own CA.
+                    tls: { enabled: true, certSource: "secret", secret: { secretName: "harbor-tls" } },
+                    ingress: { hosts: { core: host }, className: ctx.ingressClassName, annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer } },
+                },
+                existingSecretAdminPassword: "harbor-admin",
+                existingSecretAdminPasswordKey: "HARBOR_ADMIN_PASSWORD",
+                existingSecretSecretKey: "harbor-core",
+                core: { existingSecret: "harbor-core", existingXsrfSecret: "harbor-core", existingXsrfSecretKey: "CSRF_KEY", secretName: "harbor-core-token" },
+                jobservice: { existingSecret: "harbor-jobservice", existingSecretKey: "JOBSERVICE_SECRET" },
+                registry: {
+                    existingSecret: "harbor-registry",
+                    existingSecretKey: "REGISTRY_HTTP_SECRET",
+                    credentials: { username: "harbor_registry_user", existingSecret: "harbor-registry-credentials" },
+                },
+                // Registry and job logs sit on ReadWriteOnce volumes: replace pods instead of surging.
+                updateStrategy: { type: "Recreate" },
+                database: {
+                    type: "external",
+                    external: {
+                        host: platformPostgres.host,
+                        port: String(platformPostgres.port),
+                        username: "harbor",
+                        coreDatabase: "harbor",
+                        existingSecret: "harbor-postgres",
+                        sslmode: "require",
+                    },
+                },
+                redis: { type: "internal" },
+                trivy: { enabled: true },
+                metrics: { enabled: false },
+                persistence: { enabled: true, persistentVolumeClaim: { registry: { size: "20Gi" } } },
+            };
+        },
+    });
+}
+
+/** Kargo promotes changes between environments on top of Argo CD. */
+export function kargo(): GitOpsApp {
+    const component = (key: string, name: string) => workload(name, "Deployment", 1, { resources: `${key}.resources`, placement: key }, r("50m", "128Mi"), r("500m", "512Mi"));
+    return gitopsApp({
+        name: "kargo",
+        // akuity/kargo tag v1.11.2. Published only as an OCI chart: Argo CD takes the registry
+        // path without the oci:// scheme, and needs no credentials for this public one.
+        chart: { repo: "ghcr.io/akuity/kargo-charts", name: "kargo", version: "1.11.2" },
+        namespace: "kargo",
+        // Resources Kargo keeps for cluster-scoped objects and for all projects; the chart would create these namespaces itself.
+        extraNamespaces: ["kargo-system-resources", "kargo-shared-resources"],
+        pool: "apps",
+        host: "kargo",
+        group: "delivery",
+        wave: 1,
+        enabledByDefault: false,
+        secrets: [
+            {
+                name: "kargo-api",
+                vaultPath: "kargo/admin",
+                keys: { ADMIN_ACCOUNT_PASSWORD_HASH: "passwordHash", ADMIN_ACCOUNT_TOKEN_SIGNING_KEY: "tokenSigningKey" },
+            },
+        ],
+        workloads: [
+            { ...component("api", "api"), replicasPath: "api.replicas" },
+            component("controller", "controller"),
+            component("managementController", "management-controller"),
+            { ...component("webhooksServer", "webhooks-server"), replicasPath: "webhooksServer.replicas" },
+            { ...component("externalWebhooksServer", "external-webhooks-server"), replicasPath: "externalWebhooksServer.replicas" },
+            // An hourly CronJob.
+            workload("garbage-collector", "Job", 1, { resources: "garbageCollector.resources", placement: "garbageCollector" }, r("50m", "128Mi"), r("500m", "512Mi")),
+        ],
+        values: (ctx) => ({
+            global: {
+                // The tenancy layer owns namespaces; the deprecated cluster-secrets namespace folds into the system one.
+                clusterSecretsNamespace: "kargo-system-resources",
+                createClusterSecretsNamespace: false,
+                systemResources: { namespace: "kargo-system-resources", createNamespace: false },
+                sharedResources: { namespace: "kargo-shared-resources", createNamespace: false },
+            },
+            api: {
+                host: `kargo.${ctx.domain}`,
+                secret: { name: "kargo-api" },
+                // TLS ends at the ingress controller, with a certificate from the cluster issuer.
+                tls: { enabled: false, terminatedUpstream: true },
+                ingress: {
+                    enabled: true,
+                    ingressClassName: ctx.ingressClassName,
+                    annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                    tls: { enabled: true, selfSignedCert: false, secretName: "kargo-tls" },
+                },
             },
         }),
     });

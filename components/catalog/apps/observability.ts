@@ -24,7 +24,13 @@ export function kubePrometheusStack(): GitOpsApp {
                 replicas: 1,
                 replicasPath: "prometheus.prometheusSpec.replicas",
                 placementPath: "prometheus.prometheusSpec",
-                containers: [container("prometheus", "prometheus.prometheusSpec.resources", r("200m", "1Gi"), r("1", "2Gi")), reloader(), reloader(true)],
+                containers: [
+                    container("prometheus", "prometheus.prometheusSpec.resources", r("200m", "1Gi"), r("1", "2Gi")),
+                    // Serves Prometheus' data over Thanos' Store API, so Thanos Query is a one-line switch.
+                    container("thanos-sidecar", "prometheus.prometheusSpec.thanos.resources", r("20m", "64Mi"), r("200m", "256Mi")),
+                    reloader(),
+                    reloader(true),
+                ],
             },
             {
                 name: "alertmanager",
@@ -45,7 +51,10 @@ export function kubePrometheusStack(): GitOpsApp {
             // Grafana runs from its own chart; kube-prometheus-stack still ships its dashboards and datasource.
             grafana: { enabled: false, forceDeployDashboards: true, forceDeployDatasources: true },
             prometheus: {
+                thanosService: { enabled: true },
                 prometheusSpec: {
+                    // The OpenTelemetry collector sends metrics over OTLP.
+                    enableOTLPReceiver: true,
                     retention: "7d",
                     storageSpec: { volumeClaimTemplate: { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } } } },
                 },
@@ -150,23 +159,47 @@ export function fluentBit(): GitOpsApp {
         // Logs are collected on every node, the control plane included.
         workloads: [{ ...workload("fluent-bit", "DaemonSet", 1, { resources: "resources" }, r("20m", "64Mi"), r("200m", "128Mi")), everyNode: true }],
         policyExceptions: [{ policy: "require-run-as-non-root", reason: "reads the node's container logs under /var/log, which only root can read" }],
-        values: () => ({
-            tolerations: [{ operator: "Exists" }],
-            config: {
-                // Replaces the chart's default Elasticsearch outputs.
-                outputs: [
-                    "[OUTPUT]",
-                    "    Name                   loki",
-                    "    Match                  kube.*",
-                    "    Host                   loki.loki.svc.cluster.local",
-                    "    Port                   3100",
-                    "    Labels                 job=fluent-bit",
-                    "    Auto_Kubernetes_Labels on",
-                    "    Line_Format            json",
-                    "",
-                ].join("\n"),
-            },
-        }),
+        secrets: (ctx) => (ctx.enabledApps.has(openSearch.app) ? [{ name: "opensearch-credentials", vaultPath: "opensearch/admin", keys: { username: "username", password: "password" } }] : []),
+        values: (ctx) => {
+            const toOpenSearch = ctx.enabledApps.has(openSearch.app);
+            return {
+                tolerations: [{ operator: "Exists" }],
+                env: toOpenSearch
+                    ? ["username", "password"].map((key) => ({ name: `OPENSEARCH_${key.toUpperCase()}`, valueFrom: { secretKeyRef: { name: "opensearch-credentials", key } } }))
+                    : [],
+                config: {
+                    // Replaces the chart's default Elasticsearch outputs: Loki, and OpenSearch when it runs.
+                    outputs: [
+                        "[OUTPUT]",
+                        "    Name                   loki",
+                        "    Match                  kube.*",
+                        "    Host                   loki.loki.svc.cluster.local",
+                        "    Port                   3100",
+                        "    Labels                 job=fluent-bit",
+                        "    Auto_Kubernetes_Labels on",
+                        "    Line_Format            json",
+                        ...(toOpenSearch
+                            ? [
+                                  "[OUTPUT]",
+                                  "    Name               opensearch",
+                                  "    Match              kube.*",
+                                  `    Host               ${openSearch.host}`,
+                                  "    Port               9200",
+                                  "    HTTP_User          ${OPENSEARCH_USERNAME}",
+                                  "    HTTP_Passwd        ${OPENSEARCH_PASSWORD}",
+                                  // OpenSearch serves its own self-signed certificate inside the cluster.
+                                  "    tls                On",
+                                  "    tls.verify         Off",
+                                  "    Logstash_Format    On",
+                                  "    Logstash_Prefix    fawkes",
+                                  "    Suppress_Type_Name On",
+                              ]
+                            : []),
+                        "",
+                    ].join("\n"),
+                },
+            };
+        },
     });
 }
 
@@ -196,5 +229,171 @@ export function kiali(): GitOpsApp {
         workloads: [workload("kiali", "Deployment", 1, { resources: "deployment.resources", replicas: "deployment.replicas" }, r("10m", "64Mi"), r("500m", "1Gi"))],
         // kiali-server spells its node selector in snake case.
         values: () => ({ deployment: { node_selector: { [poolLabel]: "platform" } } }),
+    });
+}
+
+/** The OpenTelemetry collector: one gateway Deployment that takes OTLP and fans out to Tempo, Loki and Prometheus. */
+export function openTelemetryCollector(): GitOpsApp {
+    return gitopsApp({
+        name: "opentelemetry-collector",
+        // open-telemetry/opentelemetry-helm-charts tag opentelemetry-collector-0.170.0 (collector 0.158.0)
+        chart: { repo: "https://open-telemetry.github.io/opentelemetry-helm-charts", name: "opentelemetry-collector", version: "0.170.0" },
+        namespace: "opentelemetry",
+        pool: "apps",
+        group: "observability",
+        wave: 1,
+        dependsOn: ["tempo", "loki", "kube-prometheus-stack"],
+        workloads: [workload("collector", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "512Mi"))],
+        values: () => ({
+            mode: "deployment",
+            // The chart sets no image; the Kubernetes distribution (its tag is the chart's appVersion) has the OTLP exporters.
+            image: { repository: "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s" },
+            command: { name: "otelcol-k8s" },
+            // The chart sets no security context; the image's user is 10001.
+            podSecurityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            presets: { kubernetesAttributes: { enabled: true } },
+            config: {
+                exporters: {
+                    "otlp/tempo": { endpoint: "tempo.tempo.svc.cluster.local:4317", tls: { insecure: true } },
+                    "otlphttp/loki": { endpoint: "http://loki.loki.svc.cluster.local:3100/otlp" },
+                    "otlphttp/prometheus": { endpoint: "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090/api/v1/otlp" },
+                },
+                service: {
+                    pipelines: {
+                        traces: { exporters: ["otlp/tempo"] },
+                        logs: { exporters: ["otlphttp/loki"] },
+                        metrics: { exporters: ["otlphttp/prometheus"] },
+                    },
+                },
+            },
+        }),
+    });
+}
+
+// Optional observability apps: off by default.
+
+/** OpenSearch's release, namespace and in-cluster address (the chart's default `opensearch-cluster-master` Service). */
+export const openSearch = { app: "opensearch", namespace: "opensearch", host: "opensearch-cluster-master.opensearch.svc.cluster.local" } as const;
+
+/** OpenSearch as an alternative log store: one node; Fluent Bit ships to it as well as to Loki when it runs. */
+export function openSearchApp(): GitOpsApp {
+    return gitopsApp({
+        name: openSearch.app,
+        // opensearch-project/helm-charts tag opensearch-3.6.0 (OpenSearch 3.6.0)
+        chart: { repo: "https://opensearch-project.github.io/helm-charts", name: "opensearch", version: "3.6.0" },
+        namespace: openSearch.namespace,
+        pool: "apps",
+        group: "observability",
+        enabledByDefault: false,
+        secrets: [{ name: "opensearch-admin", vaultPath: "opensearch/admin", keys: { password: "password" } }],
+        workloads: [
+            {
+                name: "opensearch",
+                kind: "StatefulSet",
+                replicas: 1,
+                placementPath: "",
+                containers: [
+                    // The JVM heap is 512 MiB; the rest is off-heap and page cache.
+                    container("opensearch", "resources", r("250m", "1Gi"), r("1", "1536Mi")),
+                    container("configfile", "initResources", r("10m", "32Mi"), r("100m", "64Mi"), true),
+                ],
+            },
+        ],
+        values: () => ({
+            // One node: no discovery, no bootstrap checks, so no privileged sysctl init container.
+            singleNode: true,
+            // The volume's group comes from fsGroup; the root chown init container is not needed.
+            persistence: { enabled: true, size: "10Gi", enableInitChown: false },
+            extraEnvs: [{ name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "opensearch-admin", key: "password" } } }],
+        }),
+    });
+}
+
+export function openSearchDashboards(): GitOpsApp {
+    return gitopsApp({
+        name: "opensearch-dashboards",
+        // opensearch-project/helm-charts tag opensearch-dashboards-3.6.0
+        chart: { repo: "https://opensearch-project.github.io/helm-charts", name: "opensearch-dashboards", version: "3.6.0" },
+        namespace: "opensearch-dashboards",
+        pool: "apps",
+        host: "opensearch",
+        group: "observability",
+        wave: 1,
+        enabledByDefault: false,
+        dependsOn: [openSearch.app],
+        secrets: [{ name: "opensearch-dashboards-account", vaultPath: "opensearch/admin", keys: { username: "username", password: "password", cookie: "cookie" } }],
+        workloads: [workload("dashboards", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("100m", "512Mi"), r("500m", "1Gi"))],
+        values: (ctx) => ({
+            opensearchHosts: `https://${openSearch.host}:9200`,
+            opensearchAccount: { secret: "opensearch-dashboards-account" },
+            ingress: {
+                enabled: true,
+                ingressClassName: ctx.ingressClassName,
+                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                hosts: [{ host: `opensearch.${ctx.domain}`, paths: [{ path: "/", backend: {} }] }],
+                tls: ingressFor(ctx, "opensearch").tls,
+            },
+        }),
+    });
+}
+
+/** Thanos Query over Prometheus' sidecar: a global query view; long-term storage needs a bucket (store gateway, compactor). */
+export function thanos(): GitOpsApp {
+    return gitopsApp({
+        name: "thanos",
+        // stevehipwell/helm-charts tag thanos-1.24.1 (Thanos 0.42.4); Bitnami's chart lags and its images moved.
+        chart: { repo: "https://stevehipwell.github.io/helm-charts", name: "thanos", version: "1.24.1" },
+        namespace: "thanos",
+        pool: "platform",
+        host: "thanos",
+        group: "observability",
+        wave: 1,
+        enabledByDefault: false,
+        dependsOn: ["kube-prometheus-stack"],
+        workloads: [workload("query", "Deployment", 1, { resources: "query.resources", replicas: "query.replicas", placement: "query" }, r("50m", "128Mi"), r("500m", "512Mi"))],
+        values: (ctx) => ({
+            // No object store yet: the store gateway would have nothing to serve.
+            storeGateway: { enabled: false },
+            additionalEndpoints: ["dnssrv+_grpc._tcp.kube-prometheus-stack-thanos-discovery.monitoring.svc.cluster.local"],
+            query: {
+                ingress: {
+                    enabled: true,
+                    ingressClassName: ctx.ingressClassName,
+                    annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                    hosts: [`thanos.${ctx.domain}`],
+                    tls: ingressFor(ctx, "thanos").tls,
+                },
+            },
+        }),
+    });
+}
+
+/** Continuous profiling: Pyroscope as one binary; apps push profiles or are scraped by annotation. */
+export function pyroscope(): GitOpsApp {
+    return gitopsApp({
+        name: "pyroscope",
+        // grafana/pyroscope tag pyroscope-2.2.1, still published at grafana.github.io (not grafana-community)
+        chart: { repo: "https://grafana.github.io/helm-charts", name: "pyroscope", version: "2.2.1" },
+        namespace: "pyroscope",
+        pool: "apps",
+        host: "pyroscope",
+        group: "observability",
+        enabledByDefault: false,
+        workloads: [
+            workload("pyroscope", "StatefulSet", 1, { resources: "pyroscope.resources", replicas: "pyroscope.replicaCount", placement: "pyroscope" }, r("100m", "256Mi"), r("1", "1Gi")),
+        ],
+        values: (ctx) => ({
+            // The bundled Alloy scraper brings its own CRD and cluster role; apps can push instead.
+            alloy: { enabled: false },
+            pyroscope: { persistence: { enabled: true, size: "10Gi" } },
+            ingress: {
+                enabled: true,
+                className: ctx.ingressClassName,
+                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                hosts: [`pyroscope.${ctx.domain}`],
+                tls: ingressFor(ctx, "pyroscope").tls,
+            },
+        }),
     });
 }

@@ -1,7 +1,8 @@
-// Security: vulnerability scanning, secrets and runtime detection.
+// Security: vulnerability scanning, secrets, runtime detection and single sign-on.
 
-import { gitopsApp, r, workload } from "../build";
+import { container, gitopsApp, ingressFor, r, workload } from "../build";
 import type { GitOpsApp } from "../types";
+import { platformPostgres } from "./data";
 
 export function trivyOperator(): GitOpsApp {
     // Vulnerability scans run as Jobs in the operator's namespace; two at a time keeps them
@@ -57,5 +58,69 @@ export function falco(): GitOpsApp {
             { policy: "require-run-as-non-root", reason: "kernel instrumentation runs as root" },
         ],
         values: () => ({ tolerations: [{ operator: "Exists" }] }),
+    });
+}
+
+/** Keycloak: single sign-on for the platform's UIs, its data in the shared PostgreSQL cluster. */
+export function keycloak(): GitOpsApp {
+    return gitopsApp({
+        name: "keycloak",
+        // codecentric/helm-charts tag keycloakx-7.1.11 (Keycloak 26.5.6)
+        chart: { repo: "https://codecentric.github.io/helm-charts", name: "keycloakx", version: "7.1.11" },
+        namespace: "keycloak",
+        pool: "apps",
+        host: "keycloak",
+        group: "security",
+        wave: 2,
+        enabledByDefault: false,
+        dependsOn: [platformPostgres.app],
+        database: { name: "keycloak", owner: "keycloak", vaultPath: "keycloak/postgres" },
+        secrets: [{ name: "keycloak-admin", vaultPath: "keycloak/admin", keys: { username: "username", password: "password" } }],
+        workloads: [
+            {
+                name: "keycloak",
+                kind: "StatefulSet",
+                replicas: 1,
+                replicasPath: "replicas",
+                placementPath: "",
+                containers: [
+                    container("keycloak", "resources", r("250m", "768Mi"), r("1", "1536Mi")),
+                    // Waits until the database answers before Keycloak starts.
+                    container("dbchecker", "dbchecker.resources", r("20m", "32Mi"), r("20m", "32Mi"), true),
+                ],
+            },
+        ],
+        values: (ctx) => ({
+            // The chart starts nothing by itself: this is the server, behind a TLS-terminating proxy.
+            command: ["/opt/keycloak/bin/kc.sh", "start", "--http-port=8080", "--hostname-strict=false"],
+            http: { relativePath: "/" },
+            // Traefik and ingress-nginx send X-Forwarded-* headers.
+            proxy: { enabled: true, mode: "xforwarded" },
+            database: {
+                vendor: "postgres",
+                hostname: platformPostgres.host,
+                port: platformPostgres.port,
+                database: "keycloak",
+                username: "keycloak",
+                existingSecret: "keycloak-postgres",
+                existingSecretKey: "password",
+            },
+            dbchecker: { enabled: true },
+            // The chart takes extra env as a YAML string.
+            extraEnv: [
+                "- name: KC_BOOTSTRAP_ADMIN_USERNAME",
+                "  valueFrom: { secretKeyRef: { name: keycloak-admin, key: username } }",
+                "- name: KC_BOOTSTRAP_ADMIN_PASSWORD",
+                "  valueFrom: { secretKeyRef: { name: keycloak-admin, key: password } }",
+                "",
+            ].join("\n"),
+            ingress: {
+                enabled: true,
+                ingressClassName: ctx.ingressClassName,
+                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                rules: [{ host: `keycloak.${ctx.domain}`, paths: [{ path: "/", pathType: "Prefix" }] }],
+                tls: ingressFor(ctx, "keycloak").tls,
+            },
+        }),
     });
 }
