@@ -9,7 +9,7 @@
 // Layout: types.ts (the entry shapes), build.ts (helpers), core.ts (what Pulumi installs),
 // apps/<group>.ts (what Argo CD runs, one file per AppProject group).
 
-import { cloudNativePg, ownerLoginSecret, platformPostgresCluster, velero } from "./apps/data";
+import { cloudNativePg, minio, ownerLoginSecret, platformPostgresCluster, velero } from "./apps/data";
 import { argoRollouts, devlake, harbor, jenkins, kargo, sonarqube } from "./apps/delivery";
 import { backstage, gitea } from "./apps/developer-experience";
 import {
@@ -61,6 +61,7 @@ export function gitopsApps(): GitOpsApp[] {
         // and the budget shows what it costs.
         gitea(),
         kargo(),
+        minio(),
         velero(),
         openSearchApp(),
         openSearchDashboards(),

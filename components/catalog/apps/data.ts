@@ -86,21 +86,95 @@ export function platformPostgresCluster(): GitOpsApp {
     });
 }
 
+/** MinIO's release and namespace: the in-cluster S3 endpoint Velero writes backups to. */
+const minioService = "http://minio.minio.svc.cluster.local:9000";
+
+/** Velero's AWS-protocol plugin (v1.14.x pairs with Velero 1.18.x), copied into the pod by an init container. */
+const awsPlugin = container("velero-plugin-for-aws", undefined, r("10m", "32Mi"), r("100m", "64Mi"), true);
+
 export function velero(): GitOpsApp {
     return gitopsApp({
         name: "velero",
-        // vmware-tanzu/helm-charts tag velero-12.1.0 (Velero 1.18.1). Needs a provider plugin
-        // and a backup location (bucket) before it is useful; set them in its values here.
+        // vmware-tanzu/helm-charts tag velero-12.1.0 (Velero 1.18.1): backups into MinIO's bucket.
+        // For cloud object storage instead, point the backup location at S3 or Blob storage here.
         chart: { repo: "https://vmware-tanzu.github.io/helm-charts", name: "velero", version: "12.1.0" },
         namespace: "velero",
-        pool: "platform",
+        pool: "apps",
+        group: "data",
+        wave: 1,
+        enabledByDefault: false,
+        dependsOn: ["minio"],
+        secrets: [
+            {
+                name: "velero-credentials",
+                vaultPath: "minio/root",
+                keys: { username: "username", password: "password" },
+                // The AWS plugin reads a credentials file.
+                templates: { cloud: "[default]\naws_access_key_id={{ .username }}\naws_secret_access_key={{ .password }}\n" },
+            },
+        ],
+        workloads: [
+            { name: "velero", kind: "Deployment", replicas: 1, placementPath: "", containers: [container("velero", "resources", r("100m", "128Mi"), r("1", "512Mi")), awsPlugin] },
+            // CRD upgrade hook Job (runs the velero image).
+            workload("upgrade-crds", "Job", 1, { resources: "upgradeJobResources" }, r("10m", "32Mi"), r("100m", "256Mi")),
+        ],
+        values: () => ({
+            initContainers: [
+                {
+                    name: awsPlugin.name,
+                    image: "velero/velero-plugin-for-aws:v1.14.2",
+                    imagePullPolicy: "IfNotPresent",
+                    volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+                    // The chart passes init containers through as written: no values path for their resources.
+                    resources: { requests: { ...awsPlugin.requests }, limits: { ...awsPlugin.limits } },
+                },
+            ],
+            configuration: {
+                backupStorageLocation: [{ name: "default", provider: "aws", bucket: "velero", default: true, config: { region: "minio", s3ForcePathStyle: "true", s3Url: minioService } }],
+                volumeSnapshotLocation: [],
+            },
+            snapshotsEnabled: false,
+            credentials: { useSecret: true, existingSecret: "velero-credentials" },
+            deployNodeAgent: false,
+        }),
+    });
+}
+
+/**
+ * MinIO, standalone, as Velero's bucket on clusters without cloud object storage. The chart
+ * and the community server are no longer maintained upstream (source-only releases since
+ * 2025): the images are the chart's last ones, frozen, with no security fixes to come.
+ */
+export function minio(): GitOpsApp {
+    return gitopsApp({
+        name: "minio",
+        // minio/minio helm-releases/minio-5.4.0.tgz (server RELEASE.2024-12-18T13-15-44Z)
+        chart: { repo: "https://charts.min.io", name: "minio", version: "5.4.0" },
+        namespace: "minio",
+        pool: "apps",
         group: "data",
         enabledByDefault: false,
+        secrets: [{ name: "minio-root", vaultPath: "minio/root", keys: { rootUser: "username", rootPassword: "password" } }],
         workloads: [
-            workload("velero", "Deployment", 1, { resources: "resources", placement: "" }, r("100m", "128Mi"), r("1", "512Mi")),
-            // CRD upgrade hook Job.
-            workload("upgrade-crds", "Job", 1, { resources: "kubectl.resources" }, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload("minio", "Deployment", 1, { resources: "resources", placement: "" }, r("100m", "512Mi"), r("1", "1Gi")),
+            // Post-sync hook that creates the buckets.
+            workload("make-bucket", "Job", 1, { resources: "makeBucketJob.resources", placement: "postJob" }, r("10m", "64Mi"), r("100m", "128Mi")),
         ],
-        values: () => ({ deployNodeAgent: false }),
+        values: () => ({
+            mode: "standalone",
+            image: { repository: "quay.io/minio/minio", tag: "RELEASE.2024-12-18T13-15-44Z" },
+            mcImage: { repository: "quay.io/minio/mc", tag: "RELEASE.2024-11-21T17-21-54Z" },
+            existingSecret: "minio-root",
+            // The chart's default console user has a fixed password.
+            users: [],
+            buckets: [{ name: "velero", policy: "none", purge: false }],
+            persistence: { enabled: true, size: "20Gi" },
+            securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch", runAsNonRoot: true },
+            makeBucketJob: {
+                securityContext: { enabled: true },
+                containerSecurityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            },
+            postJob: { securityContext: { enabled: true, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 } },
+        }),
     });
 }
