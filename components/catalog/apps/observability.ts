@@ -345,7 +345,7 @@ export function thanos(): GitOpsApp {
         // stevehipwell/helm-charts tag thanos-1.24.1 (Thanos 0.42.4); Bitnami's chart lags and its images moved.
         chart: { repo: "https://stevehipwell.github.io/helm-charts", name: "thanos", version: "1.24.1" },
         namespace: "thanos",
-        pool: "platform",
+        pool: "apps",
         host: "thanos",
         group: "observability",
         wave: 1,
