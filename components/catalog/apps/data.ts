@@ -38,7 +38,7 @@ export function platformPostgresCluster(): GitOpsApp {
     // cluster.resources sizes the postgres container, the bootstrap-controller init container
     // and the one-off initdb Job alike.
     const resources = "cluster.resources";
-    const requests = r("200m", "512Mi");
+    const requests = r("150m", "512Mi");
     const limits = r("1", "1Gi");
     return gitopsApp({
         name: platformPostgres.app,
