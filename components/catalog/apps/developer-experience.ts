@@ -117,6 +117,8 @@ export function gitea(): GitOpsApp {
             // One pod on a ReadWriteOnce volume: replace it rather than surge a second one.
             strategy: { type: "Recreate" },
             persistence: { enabled: true, size: "10Gi" },
+            // The rootless image runs as uid 1000; the chart only sets fsGroup.
+            podSecurityContext: { fsGroup: 1000, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000 },
             gitea: {
                 admin: { existingSecret: "gitea-admin", email: `gitea-admin@${ctx.domain}` },
                 config: { database: { DB_TYPE: "postgres", HOST: `${platformPostgres.host}:${platformPostgres.port}`, NAME: "gitea", USER: "gitea" } },
