@@ -160,13 +160,7 @@ export function sonarqube(): GitOpsApp {
             setAdminPassword: { passwordSecretName: "sonarqube-admin" },
             // Argo CD skips Helm test hooks anyway.
             tests: { enabled: false },
-            ingress: {
-                enabled: true,
-                ingressClassName: ctx.ingressClassName,
-                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
-                hosts: [{ name: `sonarqube.${ctx.domain}` }],
-                tls: ingressFor(ctx, "sonarqube").tls,
-            },
+            ingress: { ...ingressFor(ctx, "sonarqube"), hosts: [{ name: `sonarqube.${ctx.domain}` }] },
         }),
     });
 }

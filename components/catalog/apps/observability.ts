@@ -327,13 +327,7 @@ export function openSearchDashboards(): GitOpsApp {
         values: (ctx) => ({
             opensearchHosts: `https://${openSearch.host}:9200`,
             opensearchAccount: { secret: "opensearch-dashboards-account" },
-            ingress: {
-                enabled: true,
-                ingressClassName: ctx.ingressClassName,
-                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
-                hosts: [{ host: `opensearch.${ctx.domain}`, paths: [{ path: "/", backend: {} }] }],
-                tls: ingressFor(ctx, "opensearch").tls,
-            },
+            ingress: { ...ingressFor(ctx, "opensearch"), hosts: [{ host: `opensearch.${ctx.domain}`, paths: [{ path: "/", backend: {} }] }] },
         }),
     });
 }
@@ -357,13 +351,7 @@ export function thanos(): GitOpsApp {
             storeGateway: { enabled: false },
             additionalEndpoints: ["dnssrv+_grpc._tcp.kube-prometheus-stack-thanos-discovery.monitoring.svc.cluster.local"],
             query: {
-                ingress: {
-                    enabled: true,
-                    ingressClassName: ctx.ingressClassName,
-                    annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
-                    hosts: [`thanos.${ctx.domain}`],
-                    tls: ingressFor(ctx, "thanos").tls,
-                },
+                ingress: { ...ingressFor(ctx, "thanos"), hosts: [`thanos.${ctx.domain}`] },
             },
         }),
     });

@@ -114,13 +114,7 @@ export function keycloak(): GitOpsApp {
                 "  valueFrom: { secretKeyRef: { name: keycloak-admin, key: password } }",
                 "",
             ].join("\n"),
-            ingress: {
-                enabled: true,
-                ingressClassName: ctx.ingressClassName,
-                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
-                rules: [{ host: `keycloak.${ctx.domain}`, paths: [{ path: "/", pathType: "Prefix" }] }],
-                tls: ingressFor(ctx, "keycloak").tls,
-            },
+            ingress: { ...ingressFor(ctx, "keycloak"), rules: [{ host: `keycloak.${ctx.domain}`, paths: [{ path: "/", pathType: "Prefix" }] }] },
         }),
     });
 }
