@@ -6,10 +6,11 @@ import { RandomPassword } from "@pulumi/random/randomPassword";
 import { PrivateKey } from "@pulumi/tls/privateKey";
 import { SelfSignedCert } from "@pulumi/tls/selfSignedCert";
 
-/** A random value: letters and digits of the given length. */
+/** A random value: letters and digits of the given length, plus symbols where an app insists on them. */
 interface RandomField {
     readonly field: string;
     readonly length: number;
+    readonly symbols?: boolean;
 }
 
 /** The bcrypt hash of another random field of the same secret, for apps that take a hash (htpasswd lines get a `user:` prefix). */
@@ -70,7 +71,8 @@ export const platformSecretSpecs: readonly SecretSpec[] = [
     // Gitea refuses the user name "admin".
     { path: "gitea/admin", ...login("gitea-admin") },
     { path: "gitea/postgres", ...login("gitea", 32) },
-    { path: "opensearch/admin", fixed: { username: "admin" }, fields: [password(), { field: "cookie", length: 32 }] },
+    // OpenSearch refuses an initial admin password without upper and lower case, a digit and a symbol.
+    { path: "opensearch/admin", fixed: { username: "admin" }, fields: [{ ...password(), symbols: true }, { field: "cookie", length: 32 }] },
     { path: "kargo/admin", fields: [password(), { field: "passwordHash", bcryptOf: "password" }, { field: "tokenSigningKey", length: 48 }] },
     { path: "minio/root", fixed: { username: "fawkes-root" }, fields: [password(32)] },
 ];
@@ -97,8 +99,10 @@ export class PlatformSecrets extends pulumi.ComponentResource {
             }
             for (const f of spec.fields) {
                 if ("length" in f) {
-                    // Letters and digits only: these values end up in URLs, env files and CLIs.
-                    const random = new RandomPassword(`${resourceName}-${f.field}`, { length: f.length, special: false }, { parent: this });
+                    // Letters and digits by default: these values end up in URLs, env files and CLIs.
+                    // Symbols, where required, come from a set that needs no quoting in those places.
+                    const charset = f.symbols ? { special: true, overrideSpecial: "-_=+.", minSpecial: 1, minUpper: 1, minLower: 1, minNumeric: 1 } : { special: false };
+                    const random = new RandomPassword(`${resourceName}-${f.field}`, { length: f.length, ...charset }, { parent: this });
                     passwords.set(`${spec.path}#${f.field}`, random);
                     data[f.field] = pulumi.secret(random.result);
                 }

@@ -1,10 +1,14 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { parse } from "yaml";
 import { gitopsApps } from "../components/catalog";
-import { devlakeApiUrl, devlakeWiring, doraSetupJob, doraTriggers } from "../components/gitops/dora";
+import { devlakeApiUrl, devlakeWiring, doraTriggers } from "../components/gitops/dora";
+import { setupJobs, sonarqubeUrl } from "../components/gitops/setup-jobs";
 import { ofType, runStackFileOk } from "./support/harness";
 
 const devlake = gitopsApps().find((a) => a.name === "devlake")!;
@@ -58,7 +62,7 @@ describe("DORA wiring: Argo CD → DevLake", function () {
 
     describe("the setup Job's script, against a stand-in DevLake API", () => {
         const script = (api: string) => {
-            const job = doraSetupJob(devlake) as { spec: { template: { spec: { containers: { command: string[] }[] } } } };
+            const [job] = setupJobs(devlake) as { spec: { template: { spec: { containers: { command: string[] }[] } } } }[];
             const command = job.spec.template.spec.containers[0].command;
             assert.equal(command[0], "/bin/sh");
             return command[2].replace(devlakeApiUrl(devlake), api);
@@ -86,6 +90,18 @@ describe("DORA wiring: Argo CD → DevLake", function () {
             }
         });
 
+        it("fails the Job, without writing, when DevLake's answer has no connection id", async () => {
+            const api = await fakeDevLake({ connectionWithoutId: true });
+            try {
+                const run = await runScript(script(api.url));
+                assert.notEqual(run.code, 0);
+                assert.match(run.output, /no id in DevLake's answer/);
+                assert.ok(!api.writes().some((w) => w.startsWith("PATCH")));
+            } finally {
+                api.close();
+            }
+        });
+
         it("fails the Job when DevLake refuses the project", async () => {
             const api = await fakeDevLake({ refuseProjects: true });
             try {
@@ -99,12 +115,60 @@ describe("DORA wiring: Argo CD → DevLake", function () {
     });
 });
 
+describe("SonarQube's admin password Job", function () {
+    this.timeout(30_000);
+    const sonarqube = gitopsApps().find((a) => a.name === "sonarqube")!;
+    const script = (api: string) => {
+        const [job] = setupJobs(sonarqube) as { spec: { template: { spec: { containers: { command: string[]; env: { name: string }[] }[] } } } }[];
+        const [container] = job.spec.template.spec.containers;
+        assert.deepEqual(container.env.map((e) => e.name), ["ADMIN_PASSWORD"]);
+        return container.command[2].replace(sonarqubeUrl(sonarqube), api);
+    };
+
+    it("replaces the default password once, then leaves it alone", async () => {
+        let password = "admin";
+        const changes: string[] = [];
+        const server = http.createServer((req, res) => {
+            let body = "";
+            req.on("data", (chunk) => (body += chunk));
+            req.on("end", () => {
+                if (req.url === "/api/system/status") {
+                    res.end(JSON.stringify({ status: "UP" }));
+                    return;
+                }
+                const auth = Buffer.from((req.headers.authorization ?? "").replace("Basic ", ""), "base64").toString();
+                if (req.method === "POST" && req.url === "/api/users/change_password" && auth === `admin:${password}`) {
+                    const form = new URLSearchParams(body);
+                    password = form.get("password")!;
+                    changes.push(`${form.get("login")}:${form.get("previousPassword")}`);
+                    res.writeHead(204).end();
+                    return;
+                }
+                res.writeHead(401).end();
+            });
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        try {
+            const first = await runScript(script(url), { ADMIN_PASSWORD: "from-vault-123" });
+            assert.equal(first.code, 0, first.output);
+            assert.equal(password, "from-vault-123");
+            const second = await runScript(script(url), { ADMIN_PASSWORD: "from-vault-123" });
+            assert.equal(second.code, 0, second.output);
+            assert.match(second.output, /already changed/);
+            assert.deepEqual(changes, ["admin:admin"]);
+        } finally {
+            server.close();
+        }
+    });
+});
+
 /**
  * The slice of DevLake's REST API the Job uses. Response shapes follow DevLake v1.0.3's
  * models (a connection serialises name then id; a project embeds its blueprint, whose id is
  * followed by createdAt), as read from its source: not checked against a running DevLake.
  */
-async function fakeDevLake(options: { refuseProjects?: boolean } = {}) {
+async function fakeDevLake(options: { refuseProjects?: boolean; connectionWithoutId?: boolean } = {}) {
     const apiKey = "secret-api-key-0123456789";
     const log: string[] = [];
     let connection: { name: string; id: number } | undefined;
@@ -124,7 +188,8 @@ async function fakeDevLake(options: { refuseProjects?: boolean } = {}) {
             }
             if (route === "GET /ready") return send(200, { success: true, message: "ready" });
             if (route === `GET /plugins/webhook/connections/by-name/${devlakeWiring.connection}`) {
-                return connection ? send(200, { ...connection, createdAt: "2026-11-25T00:00:00Z" }) : send(404, { message: "not found" });
+                if (!connection) return send(404, { message: "not found" });
+                return send(200, options.connectionWithoutId ? { name: connection.name } : { ...connection, createdAt: "2026-11-25T00:00:00Z" });
             }
             if (route === "POST /plugins/webhook/connections") {
                 connection = { name: (JSON.parse(body) as { name: string }).name, id: 7 };
@@ -151,12 +216,17 @@ async function fakeDevLake(options: { refuseProjects?: boolean } = {}) {
     return { url: `http://127.0.0.1:${port}`, apiKey, writes: () => [...log], close: () => server.close() };
 }
 
-function runScript(script: string): Promise<{ code: number | null; output: string }> {
+function runScript(script: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+    // The Job mounts an empty /tmp; here each run gets its own directory.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-setup-"));
     return new Promise((resolve) => {
-        const child = spawn("/bin/sh", ["-c", script], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn("/bin/sh", ["-c", script], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH, TMPDIR: tmp, ...env } });
         let output = "";
         child.stdout.on("data", (d) => (output += d));
         child.stderr.on("data", (d) => (output += d));
-        child.on("close", (code) => resolve({ code, output }));
+        child.on("close", (code) => {
+            fs.rmSync(tmp, { recursive: true, force: true });
+            resolve({ code, output });
+        });
     });
 }

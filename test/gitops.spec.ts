@@ -35,7 +35,7 @@ describe("GitOps app-of-apps", function () {
         assert.ok(count >= 3 * 3);
     });
 
-    it("every generated ExternalSecret and hook Job validates against its schema", async () => {
+    it("every generated ExternalSecret and setup Job validates against its schema", async () => {
         // external-secrets.io/v1 models exist only as ES modules.
         const { ExternalSecret } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret");
         const kinds = new Map<string, number>();
@@ -50,7 +50,7 @@ describe("GitOps app-of-apps", function () {
             assert.ok(["Application", "ExternalSecret", "Job", "Kustomization"].includes(manifest.kind), `${file}: ${manifest.kind}`);
         }
         assert.ok((kinds.get("ExternalSecret") ?? 0) >= 3 * 15, JSON.stringify([...kinds]));
-        assert.equal(kinds.get("Job"), 3, "one DORA setup Job per stack");
+        assert.equal(kinds.get("Job"), 3 * 2, "DevLake's DORA setup and SonarQube's admin password, per stack");
         // The schema check is real: a malformed one fails.
         assert.throws(() => new ExternalSecret({ metadata: { name: "x" }, spec: { target: { creationPolicy: "Sometimes" } } } as never).validate());
     });
@@ -70,6 +70,20 @@ describe("GitOps app-of-apps", function () {
             }
         }
         assert.ok(count > 40);
+    });
+
+    it("wires integrations only when both ends run: Fluent Bit ships to OpenSearch and reads its login only with OpenSearch on", () => {
+        const config = stackConfig("dev");
+        const fluentBit = gitopsApps().find((a) => a.name === "fluent-bit")!;
+        const outputs = (apps: Record<string, boolean>) => {
+            const spec = application(fluentBit, { ...config, apps }).spec as { source: { helm: { valuesObject: { config: { outputs: string } } } } };
+            return spec.source.helm.valuesObject.config.outputs;
+        };
+        const secrets = (apps: Record<string, boolean>) => externalSecrets(fluentBit, { ...config, apps }).map((e) => (e.metadata as { name: string }).name);
+        assert.doesNotMatch(outputs({}), /opensearch/i);
+        assert.deepEqual(secrets({}), []);
+        assert.match(outputs({ opensearch: true }), /Name\s+opensearch/);
+        assert.deepEqual(secrets({ opensearch: true }), ["opensearch-credentials"]);
     });
 
     it("gives each app with a database its own database, owner login and Secret in the shared cluster", () => {

@@ -1,6 +1,7 @@
 // DORA wiring: Argo CD reports every sync and every degraded app to DevLake's webhook plugin,
-// so deployment frequency, change failure rate and time to restore come from real deployment
-// events; a setup Job declares DevLake's webhook connection and its DORA project.
+// so deployment frequency and change failure rate come from real deployment events (and
+// incidents are opened for time to restore); a setup Job declares DevLake's webhook
+// connection and its DORA project.
 //
 // DevLake's API checks API keys only under /rest (the path the UI proxies); the lake service
 // inside the cluster answers /plugins/... and /projects directly, so Argo CD and the Job call
@@ -8,9 +9,6 @@
 
 import { stringify } from "yaml";
 import type { GitOpsApp } from "../catalog";
-import { partOfLabel, poolLabel } from "../../policy/lib/labels";
-
-type Manifest = Record<string, unknown>;
 
 /** What DevLake calls the deployments Argo CD reports, and the project that measures them. */
 export const devlakeWiring = { connection: "argocd", project: "fawkes" } as const;
@@ -47,8 +45,10 @@ const deploymentBody = `{{- $op := .app.status.operationState -}}
 }
 `;
 
+// One incident per degradation: keyed by the app and the time its health changed (letters
+// and digits only, so the key can also be used in DevLake's close URL).
 const incidentBody = `{
-  "issueKey": {{ printf "argocd/%s/%s" .app.metadata.name (dig "status" "operationState" "startedAt" "unknown" .app) | toJson }},
+  "issueKey": {{ printf "argocd-%s-%s" .app.metadata.name (regexReplaceAll "[^0-9A-Za-z]" (dig "status" "health" "lastTransitionTime" "unknown" .app) "") | toJson }},
   "title": {{ printf "%s is degraded" .app.metadata.name | toJson }},
   "type": "INCIDENT",
   "status": "TODO",
@@ -103,15 +103,16 @@ export function doraNotifications(devlake: Pick<GitOpsApp, "name" | "namespace">
 }
 
 /**
- * Creates DevLake's webhook connection and the DORA project that uses it, if missing, after
- * every sync of the root app (an Argo CD PostSync hook: DevLake is healthy by then). Plain sh
- * and curl, no jq: the image has none, so JSON is read with sed.
+ * Creates DevLake's webhook connection and the DORA project that uses it, if missing (the
+ * setup Job in the GitOps tree runs it once DevLake is healthy). Plain sh and curl, no jq:
+ * the image has none, so JSON is read with sed.
  */
-const setupScript = (api: string) => `set -eu
+export const doraSetupScript = (api: string) => `set -eu
 api=${api}
+body="\${TMPDIR:-/tmp}/devlake-response"
 connection=${devlakeWiring.connection}
 project=${devlakeWiring.project}
-call() { curl -sS -o /tmp/body -w '%{http_code}' -H 'Content-Type: application/json' "$@"; }
+call() { curl -sS -o "$body" -w '%{http_code}' -H 'Content-Type: application/json' "$@"; }
 
 tries=0
 until [ "$(call "$api/ready")" = 200 ]; do
@@ -127,7 +128,8 @@ if [ "$status" = 404 ]; then
 fi
 [ "$status" = 200 ] || { echo "webhook connection $connection: HTTP $status"; exit 1; }
 # The connection object starts {"name":...,"id":N,...}.
-connection_id=$(sed -n 's/^{"name":"[^"]*","id":\\([0-9]*\\),.*/\\1/p' /tmp/body)
+connection_id=$(sed -n 's/^{"name":"[^"]*","id":\\([0-9]*\\),.*/\\1/p' "$body")
+[ -n "$connection_id" ] || { echo "webhook connection $connection: no id in DevLake's answer"; exit 1; }
 
 status=$(call "$api/projects/$project")
 if [ "$status" = 404 ]; then
@@ -135,58 +137,14 @@ if [ "$status" = 404 ]; then
   status=$(call "$api/projects/$project")
 fi
 [ "$status" = 200 ] || { echo "project $project: HTTP $status"; exit 1; }
-blueprint_id=$(sed -n 's/.*"id":\\([0-9]*\\),"createdAt".*/\\1/p' /tmp/body | head -n 1)
+blueprint_id=$(sed -n 's/.*"id":\\([0-9]*\\),"createdAt".*/\\1/p' "$body" | head -n 1)
+[ -n "$blueprint_id" ] || { echo "project $project: no blueprint in DevLake's answer"; exit 1; }
 
 # This Job owns the project: its blueprint holds exactly the webhook connection.
-if ! grep -q "\\"pluginName\\":\\"webhook\\",\\"connectionId\\":$connection_id[,}]" /tmp/body; then
+if ! grep -q "\\"pluginName\\":\\"webhook\\",\\"connectionId\\":$connection_id[,}]" "$body"; then
   status=$(call -X PATCH "$api/blueprints/$blueprint_id" -d "{\\"enable\\":true,\\"cronConfig\\":\\"0 * * * *\\",\\"connections\\":[{\\"pluginName\\":\\"webhook\\",\\"connectionId\\":$connection_id,\\"scopes\\":[]}]}")
   [ "$status" = 200 ] || { echo "blueprint $blueprint_id: HTTP $status"; exit 1; }
   echo "first DORA run: HTTP $(call -X POST "$api/blueprints/$blueprint_id/trigger" -d '{}')"
 fi
 echo "DevLake: connection $connection ($connection_id) in project $project (blueprint $blueprint_id)"
 `;
-
-/** The setup Job's container image: curl, pinned by digest (curlimages/curl runs as uid 100). */
-export const setupImage = "curlimages/curl:8.18.0@sha256:d94d07ba9e7d6de898b6d96c1a072f6f8266c687af78a74f380087a0addf5d17";
-
-/** The Job that declares the DevLake connection and project; `app` is the DevLake catalog entry. */
-export function doraSetupJob(devlake: GitOpsApp): Manifest {
-    const job = devlake.workloads.find((w) => w.name === "dora-setup");
-    if (!job) {
-        throw new Error(`catalog entry ${devlake.name} has no dora-setup workload to size the Job by`);
-    }
-    const [container] = job.containers;
-    const name = "devlake-dora-setup";
-    return {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: {
-            name,
-            namespace: devlake.namespace,
-            labels: { "app.kubernetes.io/name": name, [partOfLabel.key]: partOfLabel.value },
-            annotations: { "argocd.argoproj.io/hook": "PostSync", "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation" },
-        },
-        spec: {
-            backoffLimit: 3,
-            template: {
-                metadata: { labels: { "app.kubernetes.io/name": name } },
-                spec: {
-                    restartPolicy: "Never",
-                    securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, seccompProfile: { type: "RuntimeDefault" } },
-                    nodeSelector: { [poolLabel]: devlake.pool },
-                    containers: [
-                        {
-                            name: "setup",
-                            image: setupImage,
-                            command: ["/bin/sh", "-c", setupScript(devlakeApiUrl(devlake))],
-                            resources: { requests: { ...container.requests }, limits: { ...container.limits } },
-                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                        },
-                    ],
-                    volumes: [{ name: "tmp", emptyDir: {} }],
-                },
-            },
-        },
-    };
-}

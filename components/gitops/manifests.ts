@@ -4,7 +4,8 @@
 // program itself creates. Pure: the program, the generator and the tests share it.
 
 import { catalogValues, deepMerge } from "../addons/helm";
-import { doraSetupJob } from "./dora";
+import { setupJobs } from "./setup-jobs";
+import { applicationWave, secretWave } from "./waves";
 import { type AppValuesContext, databasesOf, enabledGitopsApps, type GitOpsApp, secretsOf } from "../catalog";
 import type { PlatformConfig } from "../config-types";
 import { argoCdNamespace, clusterIssuerNames, clusterSecretStoreName, inCluster, ingressClassNames } from "../names";
@@ -19,12 +20,7 @@ const syncWave = (wave: number) => ({ "argocd.argoproj.io/sync-wave": String(wav
 export const rootProjectName = "fawkes-platform";
 export const rootAppName = "fawkes-platform";
 
-/**
- * Waves of the root app's children: an app's ExternalSecrets sync one wave before its
- * Application, and each Application after every app it depends on.
- */
-export const applicationWave = (app: GitOpsApp) => 2 * app.wave + 1;
-export const secretWave = (app: GitOpsApp) => 2 * app.wave;
+export { applicationWave, secretWave };
 
 /** What the apps' chart values depend on in this stack. */
 export function valuesContext(config: PlatformConfig): AppValuesContext {
@@ -148,7 +144,7 @@ export function rootProject(config: PlatformConfig): Manifest {
             namespaceResourceWhitelist: [
                 { group: "argoproj.io", kind: "Application" },
                 { group: "external-secrets.io", kind: "ExternalSecret" },
-                // Setup hooks such as DevLake's DORA project.
+                // Setup Jobs such as DevLake's DORA project.
                 { group: "batch", kind: "Job" },
             ],
         },
@@ -188,8 +184,8 @@ export function platformTree(config: PlatformConfig): Map<string, Manifest> {
         for (const secret of externalSecrets(app, config)) {
             files.set(`secrets/${app.name}-${(secret.metadata as { name: string }).name}.yaml`, secret);
         }
-        if (app.name === "devlake") {
-            files.set("hooks/devlake-dora-setup.yaml", doraSetupJob(app));
+        for (const job of setupJobs(app)) {
+            files.set(`jobs/${(job.metadata as { name: string }).name}.yaml`, job);
         }
     }
     files.set("kustomization.yaml", {

@@ -65,6 +65,9 @@ export function platformPostgresCluster(): GitOpsApp {
             fullnameOverride: platformPostgres.app,
             type: "postgresql",
             mode: "standalone",
+            // One pod on a ReadWriteOnce volume: replace it rather than surge a second one.
+            deploymentUpdate: { type: "Recreate" },
+            podLabels: { "app.kubernetes.io/name": "minio" },
             version: { postgresql: "17" },
             cluster: {
                 instances: 1,
@@ -115,8 +118,6 @@ export function velero(): GitOpsApp {
         ],
         workloads: [
             { name: "velero", kind: "Deployment", replicas: 1, placementPath: "", containers: [container("velero", "resources", r("100m", "128Mi"), r("1", "512Mi")), awsPlugin] },
-            // CRD upgrade hook Job (runs the velero image).
-            workload("upgrade-crds", "Job", 1, { resources: "upgradeJobResources" }, r("10m", "32Mi"), r("100m", "256Mi")),
         ],
         values: () => ({
             initContainers: [
@@ -134,6 +135,10 @@ export function velero(): GitOpsApp {
                 volumeSnapshotLocation: [],
             },
             snapshotsEnabled: false,
+            // Argo CD applies the chart's CRDs itself; the upgrade hook pod could not carry the labels the platform requires.
+            upgradeCRDs: false,
+            // The image's user (cnb) is a name; runAsNonRoot needs its number (unverified against the image).
+            podSecurityContext: { runAsNonRoot: true, runAsUser: 1002, runAsGroup: 1000, fsGroup: 1000 },
             credentials: { useSecret: true, existingSecret: "velero-credentials" },
             deployNodeAgent: false,
         }),
@@ -162,6 +167,9 @@ export function minio(): GitOpsApp {
         ],
         values: () => ({
             mode: "standalone",
+            // One pod on a ReadWriteOnce volume: replace it rather than surge a second one.
+            deploymentUpdate: { type: "Recreate" },
+            podLabels: { "app.kubernetes.io/name": "minio" },
             image: { repository: "quay.io/minio/minio", tag: "RELEASE.2024-12-18T13-15-44Z" },
             mcImage: { repository: "quay.io/minio/mc", tag: "RELEASE.2024-11-21T17-21-54Z" },
             existingSecret: "minio-root",

@@ -119,9 +119,7 @@ export function sonarqube(): GitOpsApp {
         database: { name: "sonarqube", owner: "sonarqube", vaultPath: "sonarqube/postgres" },
         secrets: [
             { name: "sonarqube-monitoring", vaultPath: "sonarqube/monitoring", keys: { passcode: "passcode" } },
-            // The chart's post-sync Job changes the default admin password to this one; after the first run
-            // its login with the default fails and the Job changes nothing.
-            { name: "sonarqube-admin", vaultPath: "sonarqube/admin", keys: { password: "password" }, templates: { currentPassword: "admin" } },
+            { name: "sonarqube-admin", vaultPath: "sonarqube/admin", keys: { password: "password" } },
         ],
         workloads: [
             {
@@ -137,7 +135,9 @@ export function sonarqube(): GitOpsApp {
                     container("concat-properties", "initContainers.resources", r("10m", "32Mi"), r("100m", "64Mi"), true),
                 ],
             },
-            workload("change-admin-password", "Job", 1, { resources: "setAdminPassword.resources" }, r("10m", "64Mi"), r("100m", "128Mi")),
+            // Not from the chart (its hook pod cannot carry the labels the platform requires): the
+            // GitOps tree's Job that replaces the default admin password with the one in Vault.
+            workload("admin-password", "Job", 1, {}, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         values: (ctx) => ({
             community: { enabled: true },
@@ -157,7 +157,8 @@ export function sonarqube(): GitOpsApp {
             initFs: { enabled: false },
             elasticsearch: { bootstrapChecks: false },
             persistence: { enabled: true, size: "10Gi" },
-            setAdminPassword: { passwordSecretName: "sonarqube-admin" },
+            // The chart labels the pod only with app/release.
+            podLabels: { "app.kubernetes.io/name": "sonarqube" },
             // Argo CD skips Helm test hooks anyway.
             tests: { enabled: false },
             ingress: { ...ingressFor(ctx, "sonarqube"), hosts: [{ name: `sonarqube.${ctx.domain}` }] },
@@ -180,13 +181,15 @@ export function harbor(): GitOpsApp {
         dependsOn: [platformPostgres.app],
         database: { name: "harbor", owner: "harbor", vaultPath: "harbor/postgres" },
         // Argo CD renders charts without cluster access, so every value Harbor would otherwise
-        // generate on each render (and restart its pods for) comes from Vault instead.
+        // generate on each render (and restart its pods for) comes from Vault instead. The
+        // names differ from the Secrets the chart itself renders (harbor-core, -jobservice,
+        // -registry), which would otherwise have two owners.
         secrets: [
             { name: "harbor-admin", vaultPath: "harbor/admin", keys: { HARBOR_ADMIN_PASSWORD: "password" } },
-            { name: "harbor-core", vaultPath: "harbor/core", keys: { secretKey: "secretKey", secret: "secret", CSRF_KEY: "csrfKey" } },
+            { name: "harbor-core-keys", vaultPath: "harbor/core", keys: { secretKey: "secretKey", secret: "secret", CSRF_KEY: "csrfKey" } },
             { name: "harbor-core-token", vaultPath: "harbor/core", keys: { "tls.key": "key", "tls.crt": "certificate" }, type: "kubernetes.io/tls" },
-            { name: "harbor-jobservice", vaultPath: "harbor/jobservice", keys: { JOBSERVICE_SECRET: "secret" } },
-            { name: "harbor-registry", vaultPath: "harbor/registry", keys: { REGISTRY_HTTP_SECRET: "httpSecret" } },
+            { name: "harbor-jobservice-keys", vaultPath: "harbor/jobservice", keys: { JOBSERVICE_SECRET: "secret" } },
+            { name: "harbor-registry-keys", vaultPath: "harbor/registry", keys: { REGISTRY_HTTP_SECRET: "httpSecret" } },
             { name: "harbor-registry-credentials", vaultPath: "harbor/registry", keys: { REGISTRY_PASSWD: "password", REGISTRY_HTPASSWD: "htpasswd" } },
         ],
         workloads: [
@@ -218,13 +221,15 @@ export function harbor(): GitOpsApp {
                     tls: { enabled: true, certSource: "secret", secret: { secretName: "harbor-tls" } },
                     ingress: { hosts: { core: host }, className: ctx.ingressClassName, annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer } },
                 },
+                // The portal's "download CA" link: the ingress certificate's issuer.
+                caSecretName: "harbor-tls",
                 existingSecretAdminPassword: "harbor-admin",
                 existingSecretAdminPasswordKey: "HARBOR_ADMIN_PASSWORD",
-                existingSecretSecretKey: "harbor-core",
-                core: { existingSecret: "harbor-core", existingXsrfSecret: "harbor-core", existingXsrfSecretKey: "CSRF_KEY", secretName: "harbor-core-token" },
-                jobservice: { existingSecret: "harbor-jobservice", existingSecretKey: "JOBSERVICE_SECRET" },
+                existingSecretSecretKey: "harbor-core-keys",
+                core: { existingSecret: "harbor-core-keys", existingXsrfSecret: "harbor-core-keys", existingXsrfSecretKey: "CSRF_KEY", secretName: "harbor-core-token" },
+                jobservice: { existingSecret: "harbor-jobservice-keys", existingSecretKey: "JOBSERVICE_SECRET" },
                 registry: {
-                    existingSecret: "harbor-registry",
+                    existingSecret: "harbor-registry-keys",
                     existingSecretKey: "REGISTRY_HTTP_SECRET",
                     credentials: { username: "harbor_registry_user", existingSecret: "harbor-registry-credentials" },
                 },
@@ -284,6 +289,8 @@ export function kargo(): GitOpsApp {
         ],
         values: (ctx) => ({
             global: {
+                // The chart sets no security context; the images run as uid 65532.
+                securityContext: { runAsNonRoot: true },
                 // The tenancy layer owns namespaces; the deprecated cluster-secrets namespace folds into the system one.
                 clusterSecretsNamespace: "kargo-system-resources",
                 createClusterSecretsNamespace: false,
