@@ -55,6 +55,28 @@ describe("GitOps app-of-apps", function () {
         assert.throws(() => new ExternalSecret({ metadata: { name: "x" }, spec: { target: { creationPolicy: "Sometimes" } } } as never).validate());
     });
 
+    it("renders setup Jobs the platform's admission policies admit: named, sized, non-root, pinned", () => {
+        let count = 0;
+        for (const [file, text] of generatedFiles()) {
+            const job = parseAllDocuments(text)[0].toJS() as { kind: string; metadata: { annotations: Record<string, string> }; spec: { template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> } } };
+            if (job.kind !== "Job") continue;
+            count++;
+            const pod = job.spec.template;
+            assert.ok(pod.metadata.labels["app.kubernetes.io/name"], file);
+            assert.equal((pod.spec.securityContext as { runAsNonRoot: boolean }).runAsNonRoot, true, file);
+            for (const c of pod.spec.containers as { image: string; resources: { requests: Record<string, string>; limits: Record<string, string> }; securityContext?: { privileged?: boolean } }[]) {
+                assert.match(c.image, /^[^:@]+:[^:@]+@sha256:[0-9a-f]{64}$/, `${file}: a tag and a digest`);
+                for (const kind of ["requests", "limits"] as const) {
+                    assert.ok(c.resources[kind].cpu && c.resources[kind].memory, `${file}: ${kind}`);
+                }
+                assert.ok(!c.securityContext?.privileged, file);
+            }
+            assert.ok(!pod.spec.hostNetwork && !pod.spec.hostPID && !pod.spec.hostIPC, file);
+            assert.equal(job.metadata.annotations["argocd.argoproj.io/sync-options"], "Replace=true", `${file}: a Job's template is immutable`);
+        }
+        assert.equal(count, 6);
+    });
+
     it("reads every app secret from a Vault path and property the platform generates", () => {
         const generated = new Map(platformSecretSpecs.map((spec) => [spec.path, new Set([...Object.keys(spec.fixed ?? {}), ...spec.fields.map((f) => f.field), ...(spec.keyPair ? ["key", "certificate"] : [])])]));
         const all = Object.fromEntries(gitopsApps().map((a) => [a.name, true]));

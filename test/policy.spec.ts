@@ -13,7 +13,8 @@ import {
 } from "../policy/policies/guardrails";
 import { aksEntraOnlyWhenHa, kyvernoBeforeClusterPolicies, protectStatefulWhenHa } from "../policy/policies/stack-guardrails";
 import { type Diagnostic, mandatory, PolicyPackProcess } from "./support/analyzer";
-import { type RunResult, runStackFileOk } from "./support/harness";
+import { gitopsApps } from "../components/catalog";
+import { ofType, type RunResult, runStackFileOk } from "./support/harness";
 import { type AnalyzedResource, analyzedResources, checkResources, checkStack } from "./support/policy-input";
 
 const GiB = 2 ** 30;
@@ -164,6 +165,17 @@ describe("policy pack", function () {
                 assert.deepEqual(violations(records(stack)), []);
             });
         }
+
+        it("prod with every optional app on: every namespace has its quota (Kargo's extra ones too); only the budget may object", async () => {
+            const all = await runStackFileOk("prod", (c) => (c["fawkes:apps"] = Object.fromEntries(gitopsApps().map((a) => [a.name, true]))));
+            const found = violations(analyzedResources(all));
+            assert.deepEqual(
+                found.filter((v) => !v.startsWith("resource-budget:")),
+                [],
+            );
+            const kargoNamespaces = ofType(all, "kubernetes:core/v1:ResourceQuota").map((q) => (q.inputs.metadata as { namespace: string }).namespace).filter((n) => n.startsWith("kargo"));
+            assert.deepEqual(kargoNamespaces.sort(), ["kargo", "kargo-shared-resources", "kargo-system-resources"]);
+        });
 
         it("over budget: prod with one small platform node fails the budget, naming the pool", () => {
             const found = checkStack(resourceBudget, overBudget);
