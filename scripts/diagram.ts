@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type CatalogApp, coreAddons, enabledGitopsApps, gitopsApps } from "../components/catalog";
-import { applicationWave } from "../components/gitops/manifests";
+import { applicationWave } from "../components/gitops/waves";
 import { coreEdges, coreNodes } from "../test/support/graph";
 import { projectRoot, runStackFileOk } from "../test/support/harness";
 

@@ -6,7 +6,8 @@ import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppP
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { parseAllDocuments } from "yaml";
 import { enabledGitopsApps, gitopsApps, secretsOf } from "../components/catalog";
-import { application, applicationWave, externalSecrets, platformTree, secretWave, valuesContext } from "../components/gitops/manifests";
+import { application, externalSecrets, platformTree, valuesContext } from "../components/gitops/manifests";
+import { applicationWave, secretWave } from "../components/gitops/waves";
 import { platformSecretSpecs } from "../components/platform-secrets";
 import { parseCpu, parseMemory } from "../components/quantity";
 import { generatedFiles, stackConfig, stackNames, staleFiles } from "../scripts/gitops";

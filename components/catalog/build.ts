@@ -23,6 +23,23 @@ export function workload(
 }
 
 /** Fields most Argo CD-run apps share; an entry states only where it differs. */
+/**
+ * A single-container workload whose chart values sit under one key, the way most charts lay
+ * out their components: resources at `<key>.resources`, replicas at `<key>.<replicasField>`
+ * (none where the chart fixes the count) and nodeSelector/tolerations under `<key>`.
+ */
+export function keyedWorkload(
+    key: string,
+    name: string,
+    kind: WorkloadKind,
+    replicas: number,
+    requests: Resources,
+    limits: Resources,
+    replicasField: string | null = "replicas",
+): Workload {
+    return workload(name, kind, replicas, { resources: `${key}.resources`, replicas: replicasField === null ? undefined : `${key}.${replicasField}`, placement: key }, requests, limits);
+}
+
 export type AppDefaults = "wave" | "dependsOn" | "enabledByDefault" | "serverSideApply" | "secrets" | "policyExceptions";
 
 export function gitopsApp(spec: Omit<GitOpsApp, AppDefaults> & Partial<Pick<GitOpsApp, AppDefaults>>): GitOpsApp {
@@ -30,11 +47,14 @@ export function gitopsApp(spec: Omit<GitOpsApp, AppDefaults> & Partial<Pick<GitO
 }
 
 /** Ingress values in the shape most charts use: class, TLS from the cluster issuer, one host. */
+/** The annotation that has cert-manager issue an Ingress's certificate from the cluster issuer. */
+export const issuerAnnotations = (ctx: AppValuesContext) => ({ "cert-manager.io/cluster-issuer": ctx.clusterIssuer });
+
 export function ingressFor(ctx: AppValuesContext, host: string) {
     return {
         enabled: true,
         ingressClassName: ctx.ingressClassName,
-        annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+        annotations: issuerAnnotations(ctx),
         tls: [{ secretName: `${host}-tls`, hosts: [`${host}.${ctx.domain}`] }],
     };
 }

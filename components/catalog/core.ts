@@ -1,7 +1,7 @@
 // The core add-ons Pulumi installs with Helm before Argo CD takes over.
 
-import { container, r, workload } from "./build";
-import type { CatalogApp, CatalogContext, Resources, Workload } from "./types";
+import { container, keyedWorkload, r, workload } from "./build";
+import type { CatalogApp, CatalogContext, Workload } from "./types";
 
 // --- Ingress controllers -----------------------------------------------------------------
 
@@ -97,8 +97,6 @@ function externalSecrets(ctx: CatalogContext): CatalogApp {
 }
 
 function kyverno(ctx: CatalogContext): CatalogApp {
-    const controller = (key: string, name: string, requests: Resources, limits: Resources) =>
-        workload(name, "Deployment", 1, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
     return {
         name: "kyverno",
         // kyverno/kyverno: values read at tag kyverno-chart-3.9.0; 3.9.1 (Kyverno 1.19.1) is its patch release.
@@ -117,9 +115,9 @@ function kyverno(ctx: CatalogContext): CatalogApp {
                     container("kyverno-pre", "admissionController.initContainer.resources", r("10m", "64Mi"), r("100m", "256Mi"), true),
                 ],
             },
-            controller("backgroundController", "background-controller", r("100m", "64Mi"), r("500m", "256Mi")),
-            controller("cleanupController", "cleanup-controller", r("100m", "64Mi"), r("500m", "128Mi")),
-            controller("reportsController", "reports-controller", r("100m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("backgroundController", "background-controller", "Deployment", 1, r("100m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("cleanupController", "cleanup-controller", "Deployment", 1, r("100m", "64Mi"), r("500m", "128Mi")),
+            keyedWorkload("reportsController", "reports-controller", "Deployment", 1, r("100m", "64Mi"), r("500m", "256Mi")),
             // Hook Jobs: CRD migration after upgrades, webhook clean-up before deletion.
             workload("migrate-resources", "Job", 1, { resources: "crds.migration.podResources", placement: "crds.migration" }, r("10m", "64Mi"), r("100m", "256Mi")),
             workload("webhooks-cleanup", "Job", 1, { resources: "webhooksCleanup.resources", placement: "webhooksCleanup" }, r("10m", "64Mi"), r("100m", "256Mi")),
@@ -129,8 +127,6 @@ function kyverno(ctx: CatalogContext): CatalogApp {
 }
 
 function argoCd(ctx: CatalogContext): CatalogApp {
-    const component = (key: string, name: string, replicas: number, requests: Resources, limits: Resources) =>
-        workload(name, "Deployment", replicas, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
     const scaled = ctx.ha ? 2 : 1;
     return {
         name: "argo-cd",
@@ -140,19 +136,19 @@ function argoCd(ctx: CatalogContext): CatalogApp {
         pool: "platform",
         host: "argocd",
         workloads: [
-            { ...component("controller", "application-controller", 1, r("250m", "512Mi"), r("1", "1Gi")), kind: "StatefulSet" },
+            keyedWorkload("controller", "application-controller", "StatefulSet", 1, r("250m", "512Mi"), r("1", "1Gi")),
             {
-                ...component("repoServer", "repo-server", scaled, r("50m", "128Mi"), r("1", "512Mi")),
+                ...keyedWorkload("repoServer", "repo-server", "Deployment", scaled, r("50m", "128Mi"), r("1", "512Mi")),
                 containers: [
                     container("repo-server", "repoServer.resources", r("50m", "128Mi"), r("1", "512Mi")),
                     container("copyutil", "repoServer.copyutil.resources", r("10m", "32Mi"), r("50m", "64Mi"), true),
                 ],
             },
-            component("server", "server", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
-            component("applicationSet", "applicationset-controller", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
-            component("notifications", "notifications-controller", 1, r("20m", "64Mi"), r("200m", "128Mi")),
+            keyedWorkload("server", "server", "Deployment", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("applicationSet", "applicationset-controller", "Deployment", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("notifications", "notifications-controller", "Deployment", 1, r("20m", "64Mi"), r("200m", "128Mi")),
             // One redis in dev; with ha the redis-ha subchart: three redis+sentinel pods behind three HAProxies.
-            ...(ctx.ha ? redisHa() : [component("redis", "redis", 1, r("50m", "64Mi"), r("200m", "256Mi"))]),
+            ...(ctx.ha ? redisHa() : [keyedWorkload("redis", "redis", "Deployment", 1, r("50m", "64Mi"), r("200m", "256Mi"))]),
             workload("redis-secret-init", "Job", 1, { resources: "redisSecretInit.resources", placement: "redisSecretInit" }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         policyExceptions: [],

@@ -1,15 +1,16 @@
 // The GitOps tree as plain objects, derived from the catalog and a stack's config: one
-// Argo CD Application per enabled app and the ExternalSecrets its charts read (written to
-// platform/<stack>/ by `npm run gitops`), and the AppProjects and root Application the
-// program itself creates. Pure: the program, the generator and the tests share it.
+// Argo CD Application per enabled app, the ExternalSecrets its charts read and its setup
+// Jobs (written to platform/<stack>/ by `npm run gitops`), and the AppProjects and root
+// Application the program itself creates. Pure: the program, the generator and the tests
+// share it.
 
 import { catalogValues, deepMerge } from "../addons/helm";
-import { setupJobs } from "./setup-jobs";
-import { applicationWave, secretWave } from "./waves";
 import { type AppValuesContext, databasesOf, enabledGitopsApps, type GitOpsApp, secretsOf } from "../catalog";
 import type { PlatformConfig } from "../config-types";
 import { argoCdNamespace, clusterIssuerNames, clusterSecretStoreName, inCluster, ingressClassNames } from "../names";
 import { partOfLabel, poolLabel } from "../../policy/lib/labels";
+import { setupJobs } from "./setup-jobs";
+import { applicationWave, secretWave } from "./waves";
 
 type Manifest = Record<string, unknown>;
 
@@ -19,8 +20,6 @@ const syncWave = (wave: number) => ({ "argocd.argoproj.io/sync-wave": String(wav
 /** Name of the AppProject the root app-of-apps syncs through. */
 export const rootProjectName = "fawkes-platform";
 export const rootAppName = "fawkes-platform";
-
-export { applicationWave, secretWave };
 
 /** What the apps' chart values depend on in this stack. */
 export function valuesContext(config: PlatformConfig): AppValuesContext {

@@ -1,9 +1,9 @@
 // Delivery and quality: CI, progressive delivery and DORA metrics.
 
 import { poolLabel } from "../../../policy/lib/labels";
-import { container, gitopsApp, ingressFor, r, workload } from "../build";
+import { container, gitopsApp, ingressFor, issuerAnnotations, keyedWorkload, r, workload } from "../build";
 import { platformPostgres } from "./data";
-import type { GitOpsApp, Resources, WorkloadKind } from "../types";
+import type { GitOpsApp } from "../types";
 
 export function argoRollouts(): GitOpsApp {
     return gitopsApp({
@@ -61,8 +61,6 @@ export function jenkins(): GitOpsApp {
 }
 
 export function devlake(): GitOpsApp {
-    const part = (key: string, name: string, kind: WorkloadKind, requests: Resources, limits: Resources) =>
-        workload(name, kind, 1, { resources: `${key}.resources`, replicas: `${key}.replicaCount`, placement: key }, requests, limits);
     return gitopsApp({
         name: "devlake",
         // apache/devlake-helm-chart tag devlake-1.0.3-beta15: DevLake publishes only beta charts.
@@ -79,9 +77,9 @@ export function devlake(): GitOpsApp {
             { name: "devlake-grafana-admin", vaultPath: "grafana/admin", keys: { "admin-user": "username", "admin-password": "password" } },
         ],
         workloads: [
-            part("lake", "lake", "Deployment", r("100m", "256Mi"), r("1", "1Gi")),
-            part("ui", "ui", "Deployment", r("20m", "64Mi"), r("200m", "128Mi")),
-            part("mysql", "mysql", "StatefulSet", r("100m", "512Mi"), r("1", "1Gi")),
+            keyedWorkload("lake", "lake", "Deployment", 1, r("100m", "256Mi"), r("1", "1Gi"), "replicaCount"),
+            keyedWorkload("ui", "ui", "Deployment", 1, r("20m", "64Mi"), r("200m", "128Mi"), "replicaCount"),
+            keyedWorkload("mysql", "mysql", "StatefulSet", 1, r("100m", "512Mi"), r("1", "1Gi"), "replicaCount"),
             { ...workload("grafana", "Deployment", 1, { resources: "grafana.resources", replicas: "grafana.replicas", placement: "grafana" }, r("50m", "128Mi"), r("500m", "256Mi")) },
             // Not from the chart: the GitOps tree's hook Job that declares the DORA connection and project.
             workload("dora-setup", "Job", 1, {}, r("10m", "32Mi"), r("100m", "64Mi")),
@@ -97,7 +95,7 @@ export function devlake(): GitOpsApp {
                 enabled: true,
                 className: ctx.ingressClassName,
                 hostname: `devlake.${ctx.domain}`,
-                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                annotations: issuerAnnotations(ctx),
                 enableHttps: true,
                 tlsSecretName: "devlake-tls",
             },
@@ -167,8 +165,6 @@ export function sonarqube(): GitOpsApp {
 }
 
 export function harbor(): GitOpsApp {
-    const component = (key: string, requests: Resources, limits: Resources) =>
-        workload(key, "Deployment", 1, { resources: `${key}.resources`, replicas: `${key}.replicas`, placement: key }, requests, limits);
     return gitopsApp({
         name: "harbor",
         // goharbor/harbor-helm tag v1.19.1 (Harbor 2.15.1)
@@ -193,9 +189,9 @@ export function harbor(): GitOpsApp {
             { name: "harbor-registry-credentials", vaultPath: "harbor/registry", keys: { REGISTRY_PASSWD: "password", REGISTRY_HTPASSWD: "htpasswd" } },
         ],
         workloads: [
-            component("portal", r("20m", "32Mi"), r("200m", "128Mi")),
-            component("core", r("50m", "128Mi"), r("500m", "512Mi")),
-            component("jobservice", r("20m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("portal", "portal", "Deployment", 1, r("20m", "32Mi"), r("200m", "128Mi")),
+            keyedWorkload("core", "core", "Deployment", 1, r("50m", "128Mi"), r("500m", "512Mi")),
+            keyedWorkload("jobservice", "jobservice", "Deployment", 1, r("20m", "64Mi"), r("500m", "256Mi")),
             {
                 name: "registry",
                 kind: "Deployment",
@@ -207,7 +203,7 @@ export function harbor(): GitOpsApp {
                     container("registryctl", "registry.controller.resources", r("20m", "64Mi"), r("200m", "256Mi")),
                 ],
             },
-            { ...component("trivy", r("100m", "256Mi"), r("1", "1Gi")), kind: "StatefulSet" },
+            keyedWorkload("trivy", "trivy", "StatefulSet", 1, r("100m", "256Mi"), r("1", "1Gi")),
             // The chart runs exactly one redis; it has no replica setting.
             workload("redis", "StatefulSet", 1, { resources: "redis.internal.resources", placement: "redis.internal" }, r("20m", "64Mi"), r("200m", "256Mi")),
         ],
@@ -219,7 +215,7 @@ export function harbor(): GitOpsApp {
                     type: "ingress",
                     // The ingress certificate comes from cert-manager, not from the chart's own CA.
                     tls: { enabled: true, certSource: "secret", secret: { secretName: "harbor-tls" } },
-                    ingress: { hosts: { core: host }, className: ctx.ingressClassName, annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer } },
+                    ingress: { hosts: { core: host }, className: ctx.ingressClassName, annotations: issuerAnnotations(ctx) },
                 },
                 // The portal's "download CA" link: the ingress certificate's issuer.
                 caSecretName: "harbor-tls",
@@ -257,7 +253,8 @@ export function harbor(): GitOpsApp {
 
 /** Kargo promotes changes between environments on top of Argo CD. */
 export function kargo(): GitOpsApp {
-    const component = (key: string, name: string) => workload(name, "Deployment", 1, { resources: `${key}.resources`, placement: key }, r("50m", "128Mi"), r("500m", "512Mi"));
+    // The chart fixes one replica for the controllers; the servers have a replicas setting.
+    const component = (key: string, name: string, replicasField: string | null) => keyedWorkload(key, name, "Deployment", 1, r("50m", "128Mi"), r("500m", "512Mi"), replicasField);
     return gitopsApp({
         name: "kargo",
         // akuity/kargo tag v1.11.2. Published only as an OCI chart: Argo CD takes the registry
@@ -279,11 +276,11 @@ export function kargo(): GitOpsApp {
             },
         ],
         workloads: [
-            { ...component("api", "api"), replicasPath: "api.replicas" },
-            component("controller", "controller"),
-            component("managementController", "management-controller"),
-            { ...component("webhooksServer", "webhooks-server"), replicasPath: "webhooksServer.replicas" },
-            { ...component("externalWebhooksServer", "external-webhooks-server"), replicasPath: "externalWebhooksServer.replicas" },
+            component("api", "api", "replicas"),
+            component("controller", "controller", null),
+            component("managementController", "management-controller", null),
+            component("webhooksServer", "webhooks-server", "replicas"),
+            component("externalWebhooksServer", "external-webhooks-server", "replicas"),
             // An hourly CronJob.
             workload("garbage-collector", "Job", 1, { resources: "garbageCollector.resources", placement: "garbageCollector" }, r("50m", "128Mi"), r("500m", "512Mi")),
         ],
@@ -305,7 +302,7 @@ export function kargo(): GitOpsApp {
                 ingress: {
                     enabled: true,
                     ingressClassName: ctx.ingressClassName,
-                    annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                    annotations: issuerAnnotations(ctx),
                     tls: { enabled: true, selfSignedCert: false, secretName: "kargo-tls" },
                 },
             },

@@ -1,7 +1,7 @@
 // Developer experience: the portal developers start from, and an optional Git server.
 
 import { platformPostgres } from "./data";
-import { container, gitopsApp, ingressFor, r, workload } from "../build";
+import { container, gitopsApp, ingressFor, issuerAnnotations, r, workload } from "../build";
 import type { GitOpsApp } from "../types";
 
 /** An env var read from a key of a Secret. */
@@ -73,7 +73,7 @@ export function backstage(): GitOpsApp {
                     enabled: true,
                     className: ctx.ingressClassName,
                     host: `backstage.${ctx.domain}`,
-                    annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                    annotations: issuerAnnotations(ctx),
                     tls: { enabled: true, secretName: "backstage-tls" },
                 },
                 postgresql: { enabled: false },
@@ -127,7 +127,7 @@ export function gitea(): GitOpsApp {
             ingress: {
                 enabled: true,
                 className: ctx.ingressClassName,
-                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                annotations: issuerAnnotations(ctx),
                 hosts: [{ host: `gitea.${ctx.domain}`, paths: [{ path: "/", pathType: "Prefix" }] }],
                 tls: ingressFor(ctx, "gitea").tls,
             },

@@ -1,7 +1,7 @@
 // Observability: metrics, dashboards, logs and traces.
 
 import { poolLabel } from "../../../policy/lib/labels";
-import { container, gitopsApp, ingressFor, r, workload } from "../build";
+import { container, gitopsApp, ingressFor, issuerAnnotations, r, workload } from "../build";
 import type { GitOpsApp } from "../types";
 
 export function kubePrometheusStack(): GitOpsApp {
@@ -378,7 +378,7 @@ export function pyroscope(): GitOpsApp {
             ingress: {
                 enabled: true,
                 className: ctx.ingressClassName,
-                annotations: { "cert-manager.io/cluster-issuer": ctx.clusterIssuer },
+                annotations: issuerAnnotations(ctx),
                 hosts: [`pyroscope.${ctx.domain}`],
                 tls: ingressFor(ctx, "pyroscope").tls,
             },
