@@ -6,7 +6,7 @@
 // wait on each other after the cluster.
 
 import * as path from "node:path";
-import { type CapturedResource, type RunResult, runProgram, runStackFile, stackFileConfig } from "../test/support/harness";
+import { type CapturedResource, type RunResult, runProgram, runStackFile, stackFileConfig } from "./lib/harness";
 import { option } from "./lib/args";
 
 const stacks = ["dev", "prod", "prod-aks"];

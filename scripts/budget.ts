@@ -8,8 +8,8 @@
 import * as fs from "node:fs";
 import { type BudgetReport, budgetReport, formatMarkdown, formatTable } from "../policy/lib/budget";
 import { budgetDefaults } from "../policy/policies/settings";
-import { runStackFile } from "../test/support/harness";
-import { analyzedResources } from "../test/support/policy-input";
+import { runStackFile } from "./lib/harness";
+import { analyzedResources } from "./lib/policy-input";
 import { option, requireOption } from "./lib/args";
 
 export interface StackBudget {

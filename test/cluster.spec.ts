@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { kindNodeImages } from "../components/kubernetes-versions";
-import { byUrn, ofType, plainMocks, projectDefaults, projectRoot, type RunResult, runStackFile, runStackFileOk } from "./support/harness";
+import { byUrn, ofType, plainMocks, projectDefaults, projectRoot, type RunResult, runStackFile, runStackFileOk } from "../scripts/lib/harness";
 
 const poolLabel = "fawkes.dev/pool";
 /** The KMS key that encrypts the cluster's Secrets (Vault's unseal key is another one). */

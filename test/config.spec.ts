@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { configDefaults, parseConfig, type RawConfig } from "../components/config";
 import { kindNodeImages, kubernetesVersions } from "../components/kubernetes-versions";
 import { ConfigError } from "../components/validation";
-import { asConfigError, projectDefaults, runStackFile, type StackConfig } from "./support/harness";
+import { asConfigError, projectDefaults, runStackFile, type StackConfig } from "../scripts/lib/harness";
 
 /** Raw config as the runtime hands it over: structured values as JSON strings. */
 function raw(config: Record<string, unknown>): RawConfig {

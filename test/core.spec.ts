@@ -7,8 +7,8 @@ import { clusterPolicy } from "../components/addons/kyverno-policies";
 import { namespaceQuota, quotaHard } from "../components/budget";
 import { type CatalogApp, coreAddons, enabledGitopsApps } from "../components/catalog";
 import { reachable } from "../policy/lib/graph";
-import { coreEdges } from "./support/graph";
-import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "./support/harness";
+import { coreEdges } from "../scripts/lib/graph";
+import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "../scripts/lib/harness";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
 const poolLabel = "fawkes.dev/pool";

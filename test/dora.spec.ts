@@ -9,7 +9,7 @@ import { parse } from "yaml";
 import { gitopsApps } from "../components/catalog";
 import { devlakeApiUrl, devlakeWiring, doraTriggers } from "../components/gitops/dora";
 import { setupJobs, sonarqubeUrl } from "../components/gitops/setup-jobs";
-import { ofType, runStackFileOk } from "./support/harness";
+import { ofType, runStackFileOk } from "../scripts/lib/harness";
 
 const devlake = gitopsApps().find((a) => a.name === "devlake")!;
 

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
-import { projectRoot, stackFileConfig } from "./support/harness";
+import { projectRoot, stackFileConfig } from "../scripts/lib/harness";
 
 function missingPrerequisite(): string | undefined {
     if (process.env.FAWKES_E2E !== "1") {

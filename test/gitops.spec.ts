@@ -10,10 +10,11 @@ import { application, externalSecrets, platformTree, valuesContext } from "../co
 import { applicationWave, secretWave } from "../components/gitops/waves";
 import { platformSecretSpecs } from "../components/platform-secrets";
 import { parseCpu, parseMemory } from "../components/quantity";
-import { generatedFiles, stackConfig, stackNames, staleFiles } from "../scripts/gitops";
+import { generatedFiles, staleFiles } from "../scripts/gitops";
+import { stackConfig, stackNames } from "../scripts/lib/stacks";
 import { budgetReport } from "../policy/lib/budget";
-import { ofType, projectRoot, type RunResult, runStackFileOk } from "./support/harness";
-import { analyzedResources } from "./support/policy-input";
+import { ofType, projectRoot, type RunResult, runStackFileOk } from "../scripts/lib/harness";
+import { analyzedResources } from "../scripts/lib/policy-input";
 
 const customResources = (run: RunResult, kind: string) => run.resources.filter((r) => r.type === `kubernetes:argoproj.io/v1alpha1:${kind}`);
 

