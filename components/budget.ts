@@ -60,10 +60,13 @@ function total(workloads: readonly Workload[], nodes: NodeCounts): Footprint {
         .reduce((a, b) => ({ requests: add(a.requests, b.requests), limits: add(a.limits, b.limits) }), { requests: zero, limits: zero });
 }
 
-/** Steady-state footprint of an app: every long-running pod (hook Jobs excluded). */
+/** Pods that run to completion or come and go: in the quota, not in the steady state. */
+export const isTransient = (w: Workload): boolean => w.kind === "Job" || w.kind === "CronJob" || w.transient === true;
+
+/** Steady-state footprint of an app: every long-running pod (hook Jobs and transient pods excluded). */
 export function appFootprint(app: CatalogApp, nodes: NodeCounts): Footprint {
     return total(
-        app.workloads.filter((w) => w.kind !== "Job"),
+        app.workloads.filter((w) => !isTransient(w)),
         nodes,
     );
 }

@@ -29,10 +29,10 @@ function ingressNginx(ctx: CatalogContext): CatalogApp {
         namespace: "ingress-nginx",
         pool: ingressPool(ctx),
         workloads: [
-            workload("controller", "Deployment", ingressReplicas(ctx), { resources: "controller.resources", replicas: "controller.replicaCount", placement: "controller" }, r("100m", "128Mi"), r("500m", "384Mi")),
+            workload({ object: "ingress-nginx-controller", container: "controller" }, "Deployment", ingressReplicas(ctx), { resources: "controller.resources", replicas: "controller.replicaCount", placement: "controller" }, r("100m", "128Mi"), r("500m", "384Mi")),
             // Both webhook-certificate Jobs take their placement from `patch`.
-            workload("admission-create", "Job", 1, { resources: `${webhooks}.createSecretJob.resources`, placement: `${webhooks}.patch` }, r("10m", "32Mi"), r("100m", "64Mi")),
-            workload("admission-patch", "Job", 1, { resources: `${webhooks}.patchWebhookJob.resources` }, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload({ object: "ingress-nginx-admission-create", container: "create" }, "Job", 1, { resources: `${webhooks}.createSecretJob.resources`, placement: `${webhooks}.patch` }, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload({ object: "ingress-nginx-admission-patch", container: "patch" }, "Job", 1, { resources: `${webhooks}.patchWebhookJob.resources` }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         policyExceptions: [],
     };
@@ -54,10 +54,10 @@ function certManager(ctx: CatalogContext): CatalogApp {
         namespace: "cert-manager",
         pool: "platform",
         workloads: [
-            workload("controller", "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("25m", "96Mi"), r("200m", "256Mi")),
-            workload("webhook", "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "96Mi")),
-            workload("cainjector", "Deployment", replicas, { resources: "cainjector.resources", replicas: "cainjector.replicaCount", placement: "cainjector" }, r("10m", "64Mi"), r("100m", "192Mi")),
-            workload("startupapicheck", "Job", 1, { resources: "startupapicheck.resources", placement: "startupapicheck" }, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload({ object: "cert-manager", container: "cert-manager-controller" }, "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("25m", "96Mi"), r("200m", "256Mi")),
+            workload("cert-manager-webhook", "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "96Mi")),
+            workload("cert-manager-cainjector", "Deployment", replicas, { resources: "cainjector.resources", replicas: "cainjector.replicaCount", placement: "cainjector" }, r("10m", "64Mi"), r("100m", "192Mi")),
+            workload("cert-manager-startupapicheck", "Job", 1, { resources: "startupapicheck.resources", placement: "startupapicheck" }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         policyExceptions: [],
     };
@@ -73,7 +73,7 @@ function vault(ctx: CatalogContext): CatalogApp {
         host: "vault",
         workloads: [
             // dev mode is one in-memory server; HA is a three-node raft cluster.
-            workload("server", "StatefulSet", ctx.ha ? 3 : 1, { resources: "server.resources", replicas: ctx.ha ? "server.ha.replicas" : undefined, placement: "server" }, r("250m", "256Mi"), r("1", "512Mi")),
+            workload("vault", "StatefulSet", ctx.ha ? 3 : 1, { resources: "server.resources", replicas: ctx.ha ? "server.ha.replicas" : undefined, placement: "server" }, r("250m", "256Mi"), r("1", "512Mi")),
         ],
         policyExceptions: [],
     };
@@ -88,9 +88,9 @@ function externalSecrets(ctx: CatalogContext): CatalogApp {
         namespace: "external-secrets",
         pool: "platform",
         workloads: [
-            workload("controller", "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("20m", "64Mi"), r("200m", "256Mi")),
-            workload("webhook", "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "128Mi")),
-            workload("cert-controller", "Deployment", 1, { resources: "certController.resources", replicas: "certController.replicaCount", placement: "certController" }, r("10m", "64Mi"), r("100m", "256Mi")),
+            workload("external-secrets", "Deployment", replicas, { resources: "resources", replicas: "replicaCount", placement: "" }, r("20m", "64Mi"), r("200m", "256Mi")),
+            workload({ object: "external-secrets-webhook", container: "webhook" }, "Deployment", replicas, { resources: "webhook.resources", replicas: "webhook.replicaCount", placement: "webhook" }, r("10m", "32Mi"), r("100m", "128Mi")),
+            workload({ object: "external-secrets-cert-controller", container: "cert-controller" }, "Deployment", 1, { resources: "certController.resources", replicas: "certController.replicaCount", placement: "certController" }, r("10m", "64Mi"), r("100m", "256Mi")),
         ],
         policyExceptions: [],
     };
@@ -105,7 +105,7 @@ function kyverno(ctx: CatalogContext): CatalogApp {
         pool: "apps",
         workloads: [
             {
-                name: "admission-controller",
+                name: "kyverno-admission-controller",
                 kind: "Deployment",
                 replicas: ctx.ha ? 3 : 1,
                 replicasPath: "admissionController.replicas",
@@ -115,12 +115,14 @@ function kyverno(ctx: CatalogContext): CatalogApp {
                     container("kyverno-pre", "admissionController.initContainer.resources", r("10m", "64Mi"), r("100m", "256Mi"), true),
                 ],
             },
-            keyedWorkload("backgroundController", "background-controller", "Deployment", 1, r("100m", "64Mi"), r("500m", "256Mi")),
-            keyedWorkload("cleanupController", "cleanup-controller", "Deployment", 1, r("100m", "64Mi"), r("500m", "128Mi")),
-            keyedWorkload("reportsController", "reports-controller", "Deployment", 1, r("100m", "64Mi"), r("500m", "256Mi")),
-            // Hook Jobs: CRD migration after upgrades, webhook clean-up before deletion.
-            workload("migrate-resources", "Job", 1, { resources: "crds.migration.podResources", placement: "crds.migration" }, r("10m", "64Mi"), r("100m", "256Mi")),
-            workload("webhooks-cleanup", "Job", 1, { resources: "webhooksCleanup.resources", placement: "webhooksCleanup" }, r("10m", "64Mi"), r("100m", "256Mi")),
+            keyedWorkload("backgroundController", { object: "kyverno-background-controller", container: "controller" }, "Deployment", 1, r("100m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("cleanupController", { object: "kyverno-cleanup-controller", container: "controller" }, "Deployment", 1, r("100m", "64Mi"), r("500m", "128Mi")),
+            keyedWorkload("reportsController", { object: "kyverno-reports-controller", container: "controller" }, "Deployment", 1, r("100m", "64Mi"), r("500m", "256Mi")),
+            // Hook Jobs: CRD migration after upgrades; before deletion, scaling Kyverno to zero and removing its webhooks.
+            workload({ object: "kyverno-migrate-resources", container: "kyverno-cli" }, "Job", 1, { resources: "crds.migration.podResources", placement: "crds.migration" }, r("10m", "64Mi"), r("100m", "256Mi")),
+            ...["kyverno-scale-to-zero", "kyverno-rm-webhooks"].map((object) =>
+                workload({ object, container: "kubectl" }, "Job", 1, { resources: "webhooksCleanup.resources", placement: "webhooksCleanup" }, r("10m", "64Mi"), r("100m", "256Mi")),
+            ),
         ],
         policyExceptions: [],
     };
@@ -136,20 +138,20 @@ function argoCd(ctx: CatalogContext): CatalogApp {
         pool: "platform",
         host: "argocd",
         workloads: [
-            keyedWorkload("controller", "application-controller", "StatefulSet", 1, r("250m", "512Mi"), r("1", "1Gi")),
+            keyedWorkload("controller", { object: "argo-cd-argocd-application-controller", container: "application-controller" }, "StatefulSet", 1, r("250m", "512Mi"), r("1", "1Gi")),
             {
-                ...keyedWorkload("repoServer", "repo-server", "Deployment", scaled, r("50m", "128Mi"), r("1", "512Mi")),
+                ...keyedWorkload("repoServer", "argo-cd-argocd-repo-server", "Deployment", scaled, r("50m", "128Mi"), r("1", "512Mi")),
                 containers: [
                     container("repo-server", "repoServer.resources", r("50m", "128Mi"), r("1", "512Mi")),
                     container("copyutil", "repoServer.copyutil.resources", r("10m", "32Mi"), r("50m", "64Mi"), true),
                 ],
             },
-            keyedWorkload("server", "server", "Deployment", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
-            keyedWorkload("applicationSet", "applicationset-controller", "Deployment", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
-            keyedWorkload("notifications", "notifications-controller", "Deployment", 1, r("20m", "64Mi"), r("200m", "128Mi")),
+            keyedWorkload("server", { object: "argo-cd-argocd-server", container: "server" }, "Deployment", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("applicationSet", { object: "argo-cd-argocd-applicationset-controller", container: "applicationset-controller" }, "Deployment", scaled, r("50m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("notifications", { object: "argo-cd-argocd-notifications-controller", container: "notifications-controller" }, "Deployment", 1, r("20m", "64Mi"), r("200m", "128Mi")),
             // One redis in dev; with ha the redis-ha subchart: three redis+sentinel pods behind three HAProxies.
-            ...(ctx.ha ? redisHa() : [keyedWorkload("redis", "redis", "Deployment", 1, r("50m", "64Mi"), r("200m", "256Mi"))]),
-            workload("redis-secret-init", "Job", 1, { resources: "redisSecretInit.resources", placement: "redisSecretInit" }, r("10m", "32Mi"), r("100m", "64Mi")),
+            ...(ctx.ha ? redisHa() : [keyedWorkload("redis", { object: "argo-cd-argocd-redis", container: "redis" }, "Deployment", 1, r("50m", "64Mi"), r("200m", "256Mi"))]),
+            workload({ object: "argo-cd-argocd-redis-secret-init", container: "secret-init" }, "Job", 1, { resources: "redisSecretInit.resources", placement: "redisSecretInit" }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         policyExceptions: [],
     };
@@ -159,7 +161,7 @@ function argoCd(ctx: CatalogContext): CatalogApp {
 function redisHa(): Workload[] {
     return [
         {
-            name: "redis-ha-server",
+            name: "argo-cd-redis-ha-server",
             kind: "StatefulSet",
             replicas: 3,
             replicasPath: "redis-ha.replicas",
@@ -172,7 +174,7 @@ function redisHa(): Workload[] {
             ],
         },
         {
-            name: "redis-ha-haproxy",
+            name: "argo-cd-redis-ha-haproxy",
             kind: "Deployment",
             replicas: 3,
             replicasPath: "redis-ha.haproxy.replicas",

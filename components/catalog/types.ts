@@ -21,9 +21,10 @@ export interface Container {
     readonly init?: boolean;
 }
 
-export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "Job";
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" | "Pod";
 
 export interface Workload {
+    /** The name of the object that makes the pods, as the chart renders it (or the operator names it). */
     readonly name: string;
     readonly kind: WorkloadKind;
     /** Pods; for a DaemonSet, pods per node of the pool (or of the cluster, with everyNode). */
@@ -35,6 +36,13 @@ export interface Workload {
     /** Dotted path of the object holding this workload's nodeSelector and tolerations ("" = values root). */
     readonly placementPath?: string;
     readonly containers: readonly Container[];
+    /**
+     * Pods an operator creates at run time (from a custom resource or its own config), not the
+     * chart: the operator's catalog name, and where its pod shape was read.
+     */
+    readonly createdBy?: { readonly operator: string; readonly source: string };
+    /** Pods that come and go (build agents, ACME solvers): counted in the quota, not in the steady state. */
+    readonly transient?: boolean;
 }
 
 export interface ChartPin {
@@ -45,10 +53,12 @@ export interface ChartPin {
     readonly version: string;
 }
 
-/** A documented deviation from a baseline Kyverno policy, with the reason. */
+/** A documented deviation from a baseline admission policy, with the reason, scoped to the workloads that need it. */
 export interface PolicyException {
     readonly policy: string;
     readonly reason: string;
+    /** Names of the app's workloads (the rendered objects, and the pods they create) it covers. */
+    readonly workloads: readonly string[];
 }
 
 export interface CatalogApp {

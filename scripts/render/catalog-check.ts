@@ -1,0 +1,87 @@
+// The catalog must equal what renders: every object that makes pods, each of its containers
+// with the same requests and limits, the same replica count and pool placement, and every
+// catalog workload rendered. Then the budget, the quotas and the policy pack count what runs.
+
+import type { CatalogApp, Container, Workload } from "../../components/catalog";
+import { poolLabel } from "../../policy/lib/labels";
+import { parseCpu, parseMemory } from "../../components/quantity";
+import { allContainers, type ContainerLike, type PodMaker } from "./pods";
+
+/** Rendered kinds the catalog's workload kinds stand for. */
+const sameKind = (w: Workload, p: PodMaker) => w.kind === p.kind;
+
+function quantityDiffers(kind: "cpu" | "memory", declared: string, rendered: unknown): boolean {
+    if (rendered === undefined) {
+        return true;
+    }
+    const parse = kind === "cpu" ? parseCpu : parseMemory;
+    try {
+        return parse(declared) !== parse(String(rendered));
+    } catch {
+        return true;
+    }
+}
+
+function compareContainer(where: string, declared: Container, rendered: ContainerLike): string[] {
+    const problems: string[] = [];
+    for (const side of ["requests", "limits"] as const) {
+        for (const kind of ["cpu", "memory"] as const) {
+            const got = rendered.resources?.[side]?.[kind];
+            if (quantityDiffers(kind, declared[side][kind], got)) {
+                problems.push(`${where}: ${side}.${kind} renders as ${got === undefined ? "unset" : String(got)}, the catalog says ${declared[side][kind]}`);
+            }
+        }
+    }
+    return problems;
+}
+
+function compareWorkload(app: CatalogApp, w: Workload, p: PodMaker): string[] {
+    const where = `${p.kind} ${p.namespace}/${p.name}`;
+    const problems: string[] = [];
+    if (p.kind !== "DaemonSet" && w.replicas !== p.replicas) {
+        problems.push(`${where}: renders ${p.replicas} replica(s), the catalog says ${w.replicas}`);
+    }
+    const rendered = allContainers(p.template.spec);
+    for (const { container, init } of rendered) {
+        const declared = w.containers.find((c) => c.name === container.name && (c.init ?? false) === init);
+        if (declared === undefined) {
+            problems.push(`${where}: ${init ? "init container" : "container"} ${container.name} is not in the catalog entry ${app.name}/${w.name}`);
+        } else {
+            problems.push(...compareContainer(`${where} ${init ? "init container" : "container"} ${container.name}`, declared, container));
+        }
+    }
+    for (const c of w.containers) {
+        if (!rendered.some((r) => r.container.name === c.name && r.init === (c.init ?? false))) {
+            problems.push(`${where}: the catalog's ${c.init ? "init container" : "container"} ${c.name} does not render`);
+        }
+    }
+    const selected = p.template.spec.nodeSelector?.[poolLabel];
+    if (w.kind === "DaemonSet" && w.everyNode) {
+        if (selected !== undefined) {
+            problems.push(`${where}: runs on every node in the catalog but renders a ${poolLabel}=${selected} node selector`);
+        }
+    } else if (selected !== app.pool) {
+        problems.push(`${where}: renders on ${selected === undefined ? "any node (no pool selector)" : `pool ${selected}`}, the catalog says pool ${app.pool}`);
+    }
+    return problems;
+}
+
+/** Differences between an app's catalog entry and the pod makers rendered for it. */
+export function compareCatalog(app: CatalogApp, pods: readonly PodMaker[]): string[] {
+    const problems: string[] = [];
+    const chartWorkloads = app.workloads.filter((w) => w.createdBy === undefined);
+    for (const p of pods) {
+        const w = chartWorkloads.find((c) => c.name === p.name && sameKind(c, p));
+        if (w === undefined) {
+            problems.push(`${p.kind} ${p.namespace}/${p.name}${p.hooks.length > 0 ? ` (hook ${p.hooks.join(",")})` : ""} renders but is not a workload of the catalog entry ${app.name}`);
+        } else {
+            problems.push(...compareWorkload(app, w, p));
+        }
+    }
+    for (const w of chartWorkloads) {
+        if (!pods.some((p) => p.name === w.name && sameKind(w, p))) {
+            problems.push(`the catalog's ${w.kind} ${w.name} of ${app.name} does not render`);
+        }
+    }
+    return problems;
+}

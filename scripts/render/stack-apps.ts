@@ -1,0 +1,23 @@
+// The catalog entries a stack runs and the nodes its pools have: the same selection the
+// program makes in components/platform.ts, from the same functions.
+
+import type { NodeCounts } from "../../components/budget";
+import { type CatalogApp, coreAddons, enabledGitopsApps } from "../../components/catalog";
+import { kindNodePools } from "../../components/cluster/kind-config";
+import { cloudNodePools, type NodePool } from "../../components/cluster/types";
+import type { PlatformConfig } from "../../components/config";
+
+export function stackApps(config: PlatformConfig): CatalogApp[] {
+    return [...coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller }), ...enabledGitopsApps(config.apps)];
+}
+
+export function stackPools(config: PlatformConfig): NodePool[] {
+    return config.cluster.provider === "kind" ? kindNodePools(config.cluster) : cloudNodePools(config.cluster.pools);
+}
+
+/** Nodes of a pool and of the whole cluster, for DaemonSet pod counts. */
+export function nodeCounts(config: PlatformConfig): (pool: string) => NodeCounts {
+    const pools = stackPools(config);
+    const cluster = pools.reduce((n, p) => n + p.count, 0);
+    return (pool) => ({ pool: pools.find((p) => p.name === pool)?.count ?? 0, cluster });
+}
