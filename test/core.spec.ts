@@ -202,7 +202,10 @@ describe("platform core (mocked runs)", function () {
             assert.match(raft, new RegExp(`seal "awskms" \\{\\s*region\\s*= "eu-west-1"\\s*kms_key_id = "${String(unsealKey.state.keyId)}"`));
             assert.match(raft, /retry_join/);
             assert.equal(unsealKey.protect, true);
-            assert.equal(getPath(values(nonHa, "vault"), "server.dev.enabled"), true);
+            // Without ha: the in-memory dev server, run through the chart's standalone mode (which keeps its placement).
+            assert.equal(getPath(values(nonHa, "vault"), "server.standalone.enabled"), true);
+            assert.match(String(getPath(values(nonHa, "vault"), "server.extraArgs")), /^-dev /);
+            assert.equal(getPath(values(nonHa, "vault"), "server.dev"), undefined);
             assert.equal(getPath(values(nonHa, "vault"), "server.ha"), undefined);
             assert.ok(!ofType(nonHa, "aws:kms/key:Key").some((k) => k.name.includes("vault-unseal")));
 
@@ -219,8 +222,9 @@ describe("platform core (mocked runs)", function () {
             for (const run of Object.values(runs)) {
                 const secrets = ofType(run, "kubernetes:core/v1:Secret");
                 assert.deepEqual(
-                    secrets.map((s) => (s.inputs.metadata as { name: string }).name),
-                    run.outputs.clusterProvider === "kind" ? ["fawkes-local-ca"] : [],
+                    secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort(),
+                    // kind: the local CA, and the dev Vault's root token (a dev server has no unseal keys).
+                    run.outputs.clusterProvider === "kind" ? ["fawkes-local-ca", "vault-dev-root-token"] : [],
                 );
             }
         });

@@ -1,10 +1,10 @@
-// HashiCorp Vault: dev mode with a generated root token on dev stacks; on ha stacks a
+// HashiCorp Vault: an in-memory dev server with a generated root token on dev stacks; on ha stacks a
 // three-node raft cluster that auto-unseals with a cloud key created here (KMS on EKS, Key
 // Vault on AKS). Unseal and recovery keys never touch a Kubernetes Secret: auto-unseal
 // needs none, and the recovery keys printed by the one-time `vault operator init` stay
 // with the operator (see the README).
 
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword";
 import type { CatalogApp } from "../catalog";
@@ -24,6 +24,12 @@ export interface VaultArgs {
     readonly clusterIssuer: string;
     readonly clusterName: string;
 }
+
+/** The Secret holding a dev Vault's root token, which the server reads as VAULT_DEV_ROOT_TOKEN_ID. */
+const devRootTokenSecret = "vault-dev-root-token";
+
+/** A dev server's config: `-dev` brings the in-memory storage and the listener; this adds the UI. */
+const devServerConfig = ["ui = true", "disable_mlock = true", ""].join("\n");
 
 /** The raft listener and storage, joined by DNS through the chart's headless service. */
 function raftConfig(release: string, replicas: number, seal: string): string {
@@ -67,15 +73,35 @@ export class Vault extends pulumi.ComponentResource {
         };
 
         let values: pulumi.Input<Values>;
+        const dependsOn: pulumi.Resource[] = [];
         if (!args.ha) {
             const token = new RandomPassword(`${name}-root-token`, { length: 32, special: false }, { parent: this });
             this.devRootToken = pulumi.secret(token.result);
-            // The injector is not used: apps get secrets through External Secrets.
-            values = pulumi.secret(this.devRootToken.apply((devRootToken): Values => ({ injector: { enabled: false }, server: { dev: { enabled: true, devRootToken }, ingress } })));
+            // The chart's own dev mode drops the server's nodeSelector, tolerations and affinity
+            // (and writes the root token into the pod spec), so its pod could land on any pool.
+            // Instead: the chart's standalone mode, running the same in-memory `vault server -dev`
+            // over a config without listener or storage, with the root token from a Secret.
+            const tokenSecret = new k8s.core.v1.Secret(
+                `${name}-dev-root-token`,
+                { metadata: { name: devRootTokenSecret, namespace: args.namespace }, stringData: { token: this.devRootToken } },
+                { parent: this, provider: args.provider },
+            );
+            dependsOn.push(tokenSecret);
+            values = {
+                // The injector is not used: apps get secrets through External Secrets.
+                injector: { enabled: false },
+                server: {
+                    ingress,
+                    standalone: { enabled: true, config: devServerConfig },
+                    dataStorage: { enabled: false },
+                    extraArgs: "-dev -dev-listen-address=[::]:8200",
+                    extraSecretEnvironmentVars: [{ envName: "VAULT_DEV_ROOT_TOKEN_ID", secretName: devRootTokenSecret, secretKey: "token" }],
+                },
+            };
             this.internalAddress = `http://${release}.${args.app.namespace}.svc:8200`;
         } else {
             const unseal = this.createUnseal(name, args, release);
-            const replicas = args.app.workloads.find((w) => w.name === "server")!.replicas;
+            const replicas = args.app.workloads.find((w) => w.name === release)!.replicas;
             values = pulumi.all([unseal.sealStanza, pulumi.output(unseal.serviceAccountAnnotations)]).apply(
                 ([seal, annotations]): Values => ({
                     injector: { enabled: false },
@@ -105,7 +131,7 @@ export class Vault extends pulumi.ComponentResource {
             );
             this.internalAddress = `http://${release}-active.${args.app.namespace}.svc:8200`;
         }
-        this.release = addonRelease(name, { app: args.app, namespace: args.namespace, pool: args.pool, provider: args.provider, values }, { parent: this });
+        this.release = addonRelease(name, { app: args.app, namespace: args.namespace, pool: args.pool, provider: args.provider, values }, { parent: this, dependsOn });
         this.registerOutputs({ internalAddress: this.internalAddress });
     }
 

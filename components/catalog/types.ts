@@ -41,6 +41,8 @@ export interface Workload {
      * chart: the operator's catalog name, and where its pod shape was read.
      */
     readonly createdBy?: { readonly operator: string; readonly source: string };
+    /** The pool its pods run on, where it is not its app's (Jenkins agents run on `apps`). */
+    readonly pool?: string;
     /** Pods that come and go (build agents, ACME solvers): counted in the quota, not in the steady state. */
     readonly transient?: boolean;
 }

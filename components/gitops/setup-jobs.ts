@@ -16,7 +16,7 @@ export const setupImage = "curlimages/curl:8.18.0@sha256:d94d07ba9e7d6de898b6d96
 
 interface SetupJobSpec {
     readonly app: GitOpsApp;
-    /** The catalog workload (a Job without values path) that sizes it. */
+    /** The catalog workload (a Job without values path) that sizes it: the Job's name. */
     readonly workload: string;
     readonly script: string;
     readonly env?: readonly Record<string, unknown>[];
@@ -29,7 +29,7 @@ function setupJob(spec: SetupJobSpec): Manifest {
         throw new Error(`catalog entry ${app.name} has no Job workload ${spec.workload} to size its setup Job by`);
     }
     const [container] = sizing.containers;
-    const name = `${app.name}-${spec.workload}`;
+    const name = sizing.name;
     return {
         apiVersion: "batch/v1",
         kind: "Job",
@@ -49,7 +49,7 @@ function setupJob(spec: SetupJobSpec): Manifest {
                     nodeSelector: { [poolLabel]: app.pool },
                     containers: [
                         {
-                            name: "setup",
+                            name: container.name,
                             image: setupImage,
                             command: ["/bin/sh", "-c", spec.script],
                             ...(spec.env ? { env: spec.env.map((e) => ({ ...e })) } : {}),
@@ -92,12 +92,12 @@ export const sonarqubeUrl = (app: Pick<GitOpsApp, "name" | "namespace">) => `htt
 export function setupJobs(app: GitOpsApp): Manifest[] {
     switch (app.name) {
         case "devlake":
-            return [setupJob({ app, workload: "dora-setup", script: doraSetupScript(devlakeApiUrl(app)) })];
+            return [setupJob({ app, workload: "devlake-dora-setup", script: doraSetupScript(devlakeApiUrl(app)) })];
         case "sonarqube":
             return [
                 setupJob({
                     app,
-                    workload: "admin-password",
+                    workload: "sonarqube-admin-password",
                     script: sonarqubeAdminScript(sonarqubeUrl(app)),
                     env: [{ name: "ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "sonarqube-admin", key: "password" } } }],
                 }),

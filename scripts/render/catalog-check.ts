@@ -4,6 +4,7 @@
 
 import type { CatalogApp, Container, Workload } from "../../components/catalog";
 import { poolLabel } from "../../policy/lib/labels";
+import { containerDefaults } from "../../components/budget";
 import { parseCpu, parseMemory } from "../../components/quantity";
 import { allContainers, type ContainerLike, type PodMaker } from "./pods";
 
@@ -22,11 +23,28 @@ function quantityDiffers(kind: "cpu" | "memory", declared: string, rendered: unk
     }
 }
 
+/**
+ * What a container gets once its pod is admitted: its own requests and limits, or the
+ * namespace's LimitRange defaults where it sets none (a request defaults to the limit when
+ * only that is set, as the LimitRanger plugin does).
+ */
+export function effectiveResources(c: ContainerLike): { requests: Record<string, unknown>; limits: Record<string, unknown> } {
+    const own = c.resources ?? {};
+    const pick = (kind: "cpu" | "memory") => ({
+        request: own.requests?.[kind] ?? own.limits?.[kind] ?? containerDefaults.defaultRequest[kind],
+        limit: own.limits?.[kind] ?? containerDefaults.default[kind],
+    });
+    const cpu = pick("cpu");
+    const memory = pick("memory");
+    return { requests: { cpu: cpu.request, memory: memory.request }, limits: { cpu: cpu.limit, memory: memory.limit } };
+}
+
 function compareContainer(where: string, declared: Container, rendered: ContainerLike): string[] {
     const problems: string[] = [];
+    const effective = effectiveResources(rendered);
     for (const side of ["requests", "limits"] as const) {
         for (const kind of ["cpu", "memory"] as const) {
-            const got = rendered.resources?.[side]?.[kind];
+            const got = effective[side][kind];
             if (quantityDiffers(kind, declared[side][kind], got)) {
                 problems.push(`${where}: ${side}.${kind} renders as ${got === undefined ? "unset" : String(got)}, the catalog says ${declared[side][kind]}`);
             }

@@ -51,10 +51,20 @@ export interface StackSources {
     readonly secretValues: ReadonlySet<string>;
 }
 
-/** The stacks the checks render: every stack file, and dev with every optional app on. */
+/** Name of the variant with every optional app on. */
+export const allAppsVariant = "dev-all-apps";
+
+/**
+ * The stacks the checks render: every stack file, and dev with every optional app on and
+ * the optional ingress controller (ingress-nginx), so that every chart the catalog pins renders.
+ */
 export function renderTargets(stacks: readonly string[]): RenderTarget[] {
     const allApps = Object.fromEntries(gitopsApps().map((a) => [a.name, true]));
-    return [...stacks.map((stack) => ({ name: stack, stack })), { name: "dev-all-apps", stack: "dev", change: (c: StackConfig) => void (c["fawkes:apps"] = allApps) }];
+    const everything = (c: StackConfig) => {
+        c["fawkes:apps"] = allApps;
+        c["fawkes:ingress"] = { controller: "ingress-nginx" };
+    };
+    return [...stacks.map((stack) => ({ name: stack, stack })), { name: allAppsVariant, stack: "dev", change: everything }];
 }
 
 const releaseType = "kubernetes:helm.sh/v3:Release";

@@ -14,6 +14,9 @@ export const platformPostgres = {
 /** Secret, in the database's namespace, holding an owner role's login (CloudNativePG reads it). */
 export const ownerLoginSecret = (owner: string) => `${owner}-login`;
 
+/** CloudNativePG 1.30 builds instance pods and Jobs in pkg/specs/pods.go and pkg/specs/jobs.go. */
+const cnpgOperator = { operator: "cloudnative-pg", source: "cloudnative-pg v1.30.0 pkg/specs/pods.go, pkg/specs/jobs.go" };
+
 export function cloudNativePg(): GitOpsApp {
     return gitopsApp({
         name: "cloudnative-pg",
@@ -23,7 +26,7 @@ export function cloudNativePg(): GitOpsApp {
         pool: "platform",
         group: "data",
         serverSideApply: true,
-        workloads: [workload("operator", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
+        workloads: [workload({ object: "cloudnative-pg", container: "manager" }, "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
         values: () => ({ crds: { create: true } }),
     });
 }
@@ -52,14 +55,23 @@ export function platformPostgresCluster(): GitOpsApp {
         hostsDatabases: true,
         workloads: [
             {
-                // Pods the operator manages directly; like a StatefulSet, they are replaced without surging.
-                name: "instance",
-                kind: "StatefulSet",
+                // Instance pods `<cluster>-<n>`, which the operator creates itself (no StatefulSet); they are
+                // replaced without surging.
+                name: platformPostgres.app,
+                kind: "Pod",
+                createdBy: cnpgOperator,
                 replicas: 1,
                 placementPath: "cluster.affinity",
                 containers: [container("postgres", resources, requests, limits), container("bootstrap-controller", resources, requests, limits, true)],
             },
-            workload("initdb", "Job", 1, { resources }, requests, limits),
+            {
+                // The first instance's bootstrap Job, `<cluster>-1-initdb`.
+                name: `${platformPostgres.app}-1-initdb`,
+                kind: "Job",
+                createdBy: cnpgOperator,
+                replicas: 1,
+                containers: [container("initdb", resources, requests, limits), container("bootstrap-controller", resources, requests, limits, true)],
+            },
         ],
         values: (ctx) => ({
             fullnameOverride: platformPostgres.app,
@@ -163,7 +175,7 @@ export function minio(): GitOpsApp {
         workloads: [
             workload("minio", "Deployment", 1, { resources: "resources", placement: "" }, r("100m", "512Mi"), r("1", "1Gi")),
             // Post-sync hook that creates the buckets.
-            workload("make-bucket", "Job", 1, { resources: "makeBucketJob.resources", placement: "postJob" }, r("10m", "64Mi"), r("100m", "128Mi")),
+            workload({ object: "minio-post-job", container: "minio-make-bucket" }, "Job", 1, { resources: "makeBucketJob.resources", placement: "postJob" }, r("10m", "64Mi"), r("100m", "128Mi")),
         ],
         values: () => ({
             mode: "standalone",

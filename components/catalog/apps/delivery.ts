@@ -2,6 +2,7 @@
 
 import { poolLabel } from "../../../policy/lib/labels";
 import { container, gitopsApp, ingressFor, issuerAnnotations, keyedWorkload, r, workload } from "../build";
+import { containerDefaults } from "../../budget";
 import { platformPostgres } from "./data";
 import type { GitOpsApp } from "../types";
 
@@ -13,7 +14,7 @@ export function argoRollouts(): GitOpsApp {
         namespace: "argo-rollouts",
         pool: "apps",
         group: "delivery",
-        workloads: [workload("controller", "Deployment", 1, { resources: "controller.resources", replicas: "controller.replicas", placement: "controller" }, r("50m", "64Mi"), r("200m", "256Mi"))],
+        workloads: [workload("argo-rollouts", "Deployment", 1, { resources: "controller.resources", replicas: "controller.replicas", placement: "controller" }, r("50m", "64Mi"), r("200m", "256Mi"))],
         values: () => ({ installCRDs: true, dashboard: { enabled: false } }),
     });
 }
@@ -33,7 +34,7 @@ export function jenkins(): GitOpsApp {
         secrets: [{ name: "jenkins-admin", vaultPath: "jenkins/admin", keys: { "jenkins-admin-user": "username", "jenkins-admin-password": "password" } }],
         workloads: [
             {
-                name: "controller",
+                name: "jenkins",
                 kind: "StatefulSet",
                 replicas: 1,
                 placementPath: "controller",
@@ -44,18 +45,31 @@ export function jenkins(): GitOpsApp {
                     container("init", "controller.initContainerResources", r("50m", "256Mi"), r("500m", "512Mi"), true),
                 ],
             },
-            // Counted in the jenkins namespace's quota; scheduled on the apps pool (agent.nodeSelector below).
-            workload("agent", "Job", agents, { resources: "agent.resources" }, r("500m", "512Mi"), r("1", "1Gi")),
-        ],
-        policyExceptions: [
-            { policy: "require-app-name-label", reason: "agent pods started by the Kubernetes plugin carry jenkins/* labels (not verified against a running controller)" },
+            {
+                // Agent pods `default-<id>` that the Kubernetes plugin starts from the chart's pod template:
+                // counted in the jenkins namespace's quota, scheduled on the apps pool.
+                ...workload({ object: "default", container: "jnlp" }, "Pod", agents, { resources: "agent.resources" }, r("500m", "512Mi"), r("1", "1Gi")),
+                createdBy: { operator: "jenkins", source: "jenkinsci/kubernetes-plugin PodTemplateBuilder.java; chart jenkins-5.9.53 templates/_helpers.tpl (jenkins.kubernetes-cloud)" },
+                transient: true,
+                pool: "apps",
+            },
         ],
         values: (ctx) => ({
             controller: {
                 admin: { existingSecret: "jenkins-admin" },
                 ingress: { ...ingressFor(ctx, "jenkins"), hostName: `jenkins.${ctx.domain}` },
             },
-            agent: { containerCap: agents, nodeSelector: { [poolLabel]: "apps" } },
+            agent: {
+                containerCap: agents,
+                nodeSelector: { [poolLabel]: "apps" },
+                // The Kubernetes plugin labels agent pods only with jenkins/* labels.
+                podLabels: { "app.kubernetes.io/name": "jenkins-agent" },
+                // The inbound-agent image's USER is the name `jenkins`, which the kubelet cannot check
+                // against runAsNonRoot: give its uid, and the restricted security context on every container.
+                runAsUser: 1000,
+                runAsGroup: 1000,
+                restrictedPssSecurityContext: true,
+            },
         }),
     });
 }
@@ -77,15 +91,32 @@ export function devlake(): GitOpsApp {
             { name: "devlake-grafana-admin", vaultPath: "grafana/admin", keys: { "admin-user": "username", "admin-password": "password" } },
         ],
         workloads: [
-            keyedWorkload("lake", "lake", "Deployment", 1, r("100m", "256Mi"), r("1", "1Gi"), "replicaCount"),
-            keyedWorkload("ui", "ui", "Deployment", 1, r("20m", "64Mi"), r("200m", "128Mi"), "replicaCount"),
-            keyedWorkload("mysql", "mysql", "StatefulSet", 1, r("100m", "512Mi"), r("1", "1Gi"), "replicaCount"),
-            { ...workload("grafana", "Deployment", 1, { resources: "grafana.resources", replicas: "grafana.replicas", placement: "grafana" }, r("50m", "128Mi"), r("500m", "256Mi")) },
+            {
+                ...keyedWorkload("lake", { object: "devlake-lake", container: "lake" }, "Deployment", 1, r("100m", "256Mi"), r("1", "1Gi"), "replicaCount"),
+                containers: [
+                    container("lake", "lake.resources", r("100m", "256Mi"), r("1", "1Gi")),
+                    // The chart's wait-for-MySQL init container has no resources setting: its pod gets the
+                    // namespace's LimitRange defaults (see the policy exception below).
+                    container("waiting-database-ready", undefined, containerDefaults.defaultRequest, containerDefaults.default, true),
+                ],
+            },
+            keyedWorkload("ui", { object: "devlake-ui", container: "config-ui" }, "Deployment", 1, r("20m", "64Mi"), r("200m", "128Mi"), "replicaCount"),
+            keyedWorkload("mysql", { object: "devlake-mysql", container: "mysql" }, "StatefulSet", 1, r("100m", "512Mi"), r("1", "1Gi"), "replicaCount"),
+            workload({ object: "devlake-grafana", container: "grafana" }, "Deployment", 1, { resources: "grafana.resources", replicas: "grafana.replicas", placement: "grafana" }, r("50m", "128Mi"), r("500m", "256Mi")),
             // Not from the chart: the GitOps tree's hook Job that declares the DORA connection and project.
-            workload("dora-setup", "Job", 1, {}, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload({ object: "devlake-dora-setup", container: "setup" }, "Job", 1, {}, r("10m", "32Mi"), r("100m", "64Mi")),
+        ],
+        policyExceptions: [
+            {
+                policy: "require-requests-limits",
+                reason: "the chart renders lake's waiting-database-ready init container without a resources field or a value to set one; the pod gets the LimitRange defaults",
+                workloads: ["devlake-lake"],
+            },
         ],
         values: (ctx) => ({
             option: { autoCreateSecret: false, connectionSecretName: "devlake-mysql-auth" },
+            // The chart's default alpine tag is a minor series (3.16), which floats.
+            alpine: { image: { repository: "alpine", tag: "3.20.3" } },
             lake: { encryptionSecret: { secretName: "devlake-encryption", autoCreateSecret: false } },
             // No volume for the bundled Grafana: its chown init container would run as root.
             grafana: { admin: { existingSecret: "devlake-grafana-admin" }, persistence: { enabled: false } },
@@ -121,7 +152,7 @@ export function sonarqube(): GitOpsApp {
         ],
         workloads: [
             {
-                name: "sonarqube",
+                name: "sonarqube-sonarqube",
                 kind: "StatefulSet",
                 replicas: 1,
                 replicasPath: "replicaCount",
@@ -135,7 +166,7 @@ export function sonarqube(): GitOpsApp {
             },
             // Not from the chart (its hook pod cannot carry the labels the platform requires): the
             // GitOps tree's Job that replaces the default admin password with the one in Vault.
-            workload("admin-password", "Job", 1, {}, r("10m", "32Mi"), r("100m", "64Mi")),
+            workload({ object: "sonarqube-admin-password", container: "setup" }, "Job", 1, {}, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
         values: (ctx) => ({
             community: { enabled: true },
@@ -189,11 +220,11 @@ export function harbor(): GitOpsApp {
             { name: "harbor-registry-credentials", vaultPath: "harbor/registry", keys: { REGISTRY_PASSWD: "password", REGISTRY_HTPASSWD: "htpasswd" } },
         ],
         workloads: [
-            keyedWorkload("portal", "portal", "Deployment", 1, r("20m", "32Mi"), r("200m", "128Mi")),
-            keyedWorkload("core", "core", "Deployment", 1, r("50m", "128Mi"), r("500m", "512Mi")),
-            keyedWorkload("jobservice", "jobservice", "Deployment", 1, r("20m", "64Mi"), r("500m", "256Mi")),
+            keyedWorkload("portal", { object: "harbor-portal", container: "portal" }, "Deployment", 1, r("20m", "32Mi"), r("200m", "128Mi")),
+            keyedWorkload("core", { object: "harbor-core", container: "core" }, "Deployment", 1, r("50m", "128Mi"), r("500m", "512Mi")),
+            keyedWorkload("jobservice", { object: "harbor-jobservice", container: "jobservice" }, "Deployment", 1, r("20m", "64Mi"), r("500m", "256Mi")),
             {
-                name: "registry",
+                name: "harbor-registry",
                 kind: "Deployment",
                 replicas: 1,
                 replicasPath: "registry.replicas",
@@ -203,9 +234,9 @@ export function harbor(): GitOpsApp {
                     container("registryctl", "registry.controller.resources", r("20m", "64Mi"), r("200m", "256Mi")),
                 ],
             },
-            keyedWorkload("trivy", "trivy", "StatefulSet", 1, r("100m", "256Mi"), r("1", "1Gi")),
+            keyedWorkload("trivy", { object: "harbor-trivy", container: "trivy" }, "StatefulSet", 1, r("100m", "256Mi"), r("1", "1Gi")),
             // The chart runs exactly one redis; it has no replica setting.
-            workload("redis", "StatefulSet", 1, { resources: "redis.internal.resources", placement: "redis.internal" }, r("20m", "64Mi"), r("200m", "256Mi")),
+            workload({ object: "harbor-redis", container: "redis" }, "StatefulSet", 1, { resources: "redis.internal.resources", placement: "redis.internal" }, r("20m", "64Mi"), r("200m", "256Mi")),
         ],
         values: (ctx) => {
             const host = `harbor.${ctx.domain}`;
@@ -254,7 +285,8 @@ export function harbor(): GitOpsApp {
 /** Kargo promotes changes between environments on top of Argo CD. */
 export function kargo(): GitOpsApp {
     // The chart fixes one replica for the controllers; the servers have a replicas setting.
-    const component = (key: string, name: string, replicasField: string | null) => keyedWorkload(key, name, "Deployment", 1, r("50m", "128Mi"), r("500m", "512Mi"), replicasField);
+    const component = (key: string, name: string, replicasField: string | null, container = name) =>
+        keyedWorkload(key, { object: `kargo-${name}`, container }, "Deployment", 1, r("50m", "128Mi"), r("500m", "512Mi"), replicasField);
     return gitopsApp({
         name: "kargo",
         // akuity/kargo tag v1.11.2. Published only as an OCI chart: Argo CD takes the registry
@@ -280,9 +312,10 @@ export function kargo(): GitOpsApp {
             component("controller", "controller", null),
             component("managementController", "management-controller", null),
             component("webhooksServer", "webhooks-server", "replicas"),
-            component("externalWebhooksServer", "external-webhooks-server", "replicas"),
+            // The external webhooks server runs the same container as the webhooks server.
+            component("externalWebhooksServer", "external-webhooks-server", "replicas", "webhooks-server"),
             // An hourly CronJob.
-            workload("garbage-collector", "Job", 1, { resources: "garbageCollector.resources", placement: "garbageCollector" }, r("50m", "128Mi"), r("500m", "512Mi")),
+            workload({ object: "kargo-garbage-collector", container: "garbage-collector" }, "CronJob", 1, { resources: "garbageCollector.resources", placement: "garbageCollector" }, r("50m", "128Mi"), r("500m", "512Mi")),
         ],
         values: (ctx) => ({
             global: {

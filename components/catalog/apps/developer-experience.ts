@@ -21,7 +21,7 @@ export function backstage(): GitOpsApp {
         database: { name: "backstage", owner: "backstage", vaultPath: "backstage/postgres" },
         secrets: [{ name: "backstage-backend", vaultPath: "backstage/backend", keys: { BACKEND_SECRET: "secret" } }],
         workloads: [
-            workload("backstage", "Deployment", 1, { resources: "backstage.resources", replicas: "backstage.replicas", placement: "backstage" }, r("100m", "512Mi"), r("1", "1Gi")),
+            workload({ object: "backstage", container: "backstage-backend" }, "Deployment", 1, { resources: "backstage.resources", replicas: "backstage.replicas", placement: "backstage" }, r("100m", "512Mi"), r("1", "1Gi")),
         ],
         values: (ctx) => {
             const url = `https://backstage.${ctx.domain}`;

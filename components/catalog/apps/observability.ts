@@ -4,9 +4,12 @@ import { poolLabel } from "../../../policy/lib/labels";
 import { container, gitopsApp, ingressFor, issuerAnnotations, r, workload } from "../build";
 import type { GitOpsApp } from "../types";
 
+/** prometheus-operator v0.93 builds the Prometheus and Alertmanager StatefulSets (pkg/prometheus/server, pkg/alertmanager). */
+const prometheusOperator = { operator: "kube-prometheus-stack", source: "prometheus-operator v0.93.0 pkg/prometheus/server/statefulset.go, pkg/alertmanager/statefulset.go" };
+
 export function kubePrometheusStack(): GitOpsApp {
     const reloader = (init = false) => container(init ? "init-config-reloader" : "config-reloader", "prometheusOperator.prometheusConfigReloader.resources", r("10m", "32Mi"), r("100m", "64Mi"), init);
-    const webhookJob = (name: string) => workload(name, "Job", 1, { resources: "prometheusOperator.admissionWebhooks.patch.resources", placement: "prometheusOperator.admissionWebhooks.patch" }, r("10m", "32Mi"), r("100m", "64Mi"));
+    const webhookJob = (name: string) => workload({ object: `kube-prometheus-stack-admission-${name}`, container: name }, "Job", 1, { resources: "prometheusOperator.admissionWebhooks.patch.resources", placement: "prometheusOperator.admissionWebhooks.patch" }, r("10m", "32Mi"), r("100m", "64Mi"));
     return gitopsApp({
         name: "kube-prometheus-stack",
         // prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (operator v0.93.1)
@@ -17,10 +20,12 @@ export function kubePrometheusStack(): GitOpsApp {
         // Its CRDs exceed the annotation size client-side apply needs.
         serverSideApply: true,
         workloads: [
-            workload("operator", "Deployment", 1, { resources: "prometheusOperator.resources", placement: "prometheusOperator" }, r("100m", "128Mi"), r("500m", "256Mi")),
+            workload({ object: "kube-prometheus-stack-operator", container: "kube-prometheus-stack" }, "Deployment", 1, { resources: "prometheusOperator.resources", placement: "prometheusOperator" }, r("100m", "128Mi"), r("500m", "256Mi")),
             {
-                name: "prometheus",
+                // The Prometheus operator makes this StatefulSet from the chart's Prometheus resource.
+                name: "prometheus-kube-prometheus-stack-prometheus",
                 kind: "StatefulSet",
+                createdBy: prometheusOperator,
                 replicas: 1,
                 replicasPath: "prometheus.prometheusSpec.replicas",
                 placementPath: "prometheus.prometheusSpec",
@@ -33,20 +38,27 @@ export function kubePrometheusStack(): GitOpsApp {
                 ],
             },
             {
-                name: "alertmanager",
+                name: "alertmanager-kube-prometheus-stack-alertmanager",
                 kind: "StatefulSet",
+                createdBy: prometheusOperator,
                 replicas: 1,
                 replicasPath: "alertmanager.alertmanagerSpec.replicas",
                 placementPath: "alertmanager.alertmanagerSpec",
                 containers: [container("alertmanager", "alertmanager.alertmanagerSpec.resources", r("20m", "64Mi"), r("200m", "256Mi")), reloader(), reloader(true)],
             },
-            workload("kube-state-metrics", "Deployment", 1, { resources: "kube-state-metrics.resources", replicas: "kube-state-metrics.replicas", placement: "kube-state-metrics" }, r("20m", "64Mi"), r("200m", "256Mi")),
+            workload({ object: "kube-prometheus-stack-kube-state-metrics", container: "kube-state-metrics" }, "Deployment", 1, { resources: "kube-state-metrics.resources", replicas: "kube-state-metrics.replicas", placement: "kube-state-metrics" }, r("20m", "64Mi"), r("200m", "256Mi")),
             // Node metrics come from every node, so node-exporter keeps the chart's own placement.
-            { ...workload("node-exporter", "DaemonSet", 1, { resources: "prometheus-node-exporter.resources" }, r("20m", "32Mi"), r("200m", "64Mi")), everyNode: true },
-            webhookJob("admission-create"),
-            webhookJob("admission-patch"),
+            { ...workload({ object: "kube-prometheus-stack-prometheus-node-exporter", container: "node-exporter" }, "DaemonSet", 1, { resources: "prometheus-node-exporter.resources" }, r("20m", "32Mi"), r("200m", "64Mi")), everyNode: true },
+            webhookJob("create"),
+            webhookJob("patch"),
         ],
-        policyExceptions: [{ policy: "disallow-host-namespaces", reason: "node-exporter reads node metrics through the host network and PID namespaces" }],
+        policyExceptions: [
+            {
+                policy: "disallow-host-namespaces",
+                reason: "node-exporter reads node metrics through the host network and PID namespaces",
+                workloads: ["kube-prometheus-stack-prometheus-node-exporter"],
+            },
+        ],
         values: () => ({
             // Grafana runs from its own chart; kube-prometheus-stack still ships its dashboards and datasource.
             grafana: { enabled: false, forceDeployDashboards: true, forceDeployDatasources: true },
@@ -158,7 +170,7 @@ export function fluentBit(): GitOpsApp {
         dependsOn: ["loki"],
         // Logs are collected on every node, the control plane included.
         workloads: [{ ...workload("fluent-bit", "DaemonSet", 1, { resources: "resources" }, r("20m", "64Mi"), r("200m", "128Mi")), everyNode: true }],
-        policyExceptions: [{ policy: "require-run-as-non-root", reason: "reads the node's container logs under /var/log, which only root can read" }],
+        policyExceptions: [{ policy: "require-run-as-non-root", reason: "reads the node's container logs under /var/log, which only root can read", workloads: ["fluent-bit"] }],
         secrets: (ctx) => (ctx.enabledApps.has(openSearch.app) ? [{ name: "opensearch-credentials", vaultPath: "opensearch/admin", keys: { username: "username", password: "password" } }] : []),
         values: (ctx) => {
             const toOpenSearch = ctx.enabledApps.has(openSearch.app);
@@ -211,7 +223,7 @@ export function openTelemetryOperator(): GitOpsApp {
         namespace: "opentelemetry-operator",
         pool: "apps",
         group: "observability",
-        workloads: [workload("manager", "Deployment", 1, { resources: "manager.resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
+        workloads: [workload({ object: "opentelemetry-operator", container: "manager" }, "Deployment", 1, { resources: "manager.resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
         // Its webhook certificate comes from the platform's cert-manager (the chart default).
         values: () => ({ admissionWebhooks: { certManager: { enabled: true } } }),
     });
@@ -243,7 +255,7 @@ export function openTelemetryCollector(): GitOpsApp {
         group: "observability",
         wave: 1,
         dependsOn: ["tempo", "loki", "kube-prometheus-stack"],
-        workloads: [workload("collector", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "512Mi"))],
+        workloads: [workload("opentelemetry-collector", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "512Mi"))],
         values: () => ({
             mode: "deployment",
             // The chart sets no image; the Kubernetes distribution (its tag is the chart's appVersion) has the OTLP exporters.
@@ -289,7 +301,7 @@ export function openSearchApp(): GitOpsApp {
         secrets: [{ name: "opensearch-admin", vaultPath: "opensearch/admin", keys: { password: "password" } }],
         workloads: [
             {
-                name: "opensearch",
+                name: "opensearch-cluster-master",
                 kind: "StatefulSet",
                 replicas: 1,
                 placementPath: "",
@@ -323,7 +335,7 @@ export function openSearchDashboards(): GitOpsApp {
         enabledByDefault: false,
         dependsOn: [openSearch.app],
         secrets: [{ name: "opensearch-dashboards-account", vaultPath: "opensearch/admin", keys: { username: "username", password: "password", cookie: "cookie" } }],
-        workloads: [workload("dashboards", "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("100m", "512Mi"), r("500m", "1Gi"))],
+        workloads: [workload({ object: "opensearch-dashboards", container: "dashboards" }, "Deployment", 1, { resources: "resources", replicas: "replicaCount", placement: "" }, r("100m", "512Mi"), r("500m", "1Gi"))],
         values: (ctx) => ({
             opensearchHosts: `https://${openSearch.host}:9200`,
             opensearchAccount: { secret: "opensearch-dashboards-account" },
@@ -345,7 +357,7 @@ export function thanos(): GitOpsApp {
         wave: 1,
         enabledByDefault: false,
         dependsOn: ["kube-prometheus-stack"],
-        workloads: [workload("query", "Deployment", 1, { resources: "query.resources", replicas: "query.replicas", placement: "query" }, r("50m", "128Mi"), r("500m", "512Mi"))],
+        workloads: [workload("thanos-query", "Deployment", 1, { resources: "query.resources", replicas: "query.replicas", placement: "query" }, r("50m", "128Mi"), r("500m", "512Mi"))],
         values: (ctx) => ({
             // No object store yet: the store gateway would have nothing to serve.
             storeGateway: { enabled: false },

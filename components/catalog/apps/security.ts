@@ -17,9 +17,13 @@ export function trivyOperator(): GitOpsApp {
         group: "security",
         serverSideApply: true,
         workloads: [
-            workload("operator", "Deployment", 1, { resources: "resources", replicas: "operator.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "512Mi")),
-            // Scan Jobs are created by the operator, not by Helm; they count against the quota.
-            workload("scan-job", "Job", concurrentScans, { resources: "trivy.resources" }, r("100m", "100Mi"), r("500m", "500Mi")),
+            workload("trivy-operator", "Deployment", 1, { resources: "resources", replicas: "operator.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "512Mi")),
+            {
+                // Vulnerability scan Jobs `scan-vulnerabilityreport-<hash>`, created by the operator (not by Helm)
+                // up to its concurrency limit; they count against the quota.
+                ...workload({ object: "scan-vulnerabilityreport", container: "trivy" }, "Job", concurrentScans, { resources: "trivy.resources" }, r("100m", "100Mi"), r("500m", "500Mi")),
+                createdBy: { operator: "trivy-operator", source: "aquasecurity/trivy-operator v0.32.0 pkg/plugins/trivy/plugin.go, pkg/vulnerabilityreport/builder.go" },
+            },
         ],
         values: () => ({ operator: { scanJobsConcurrentLimit: concurrentScans } }),
     });
@@ -36,7 +40,7 @@ export function sealedSecrets(): GitOpsApp {
         pool: "platform",
         group: "security",
         enabledByDefault: false,
-        workloads: [workload("controller", "Deployment", 1, { resources: "resources", placement: "" }, r("10m", "32Mi"), r("100m", "128Mi"))],
+        workloads: [workload({ object: "sealed-secrets", container: "controller" }, "Deployment", 1, { resources: "resources", placement: "" }, r("10m", "32Mi"), r("100m", "128Mi"))],
         values: () => ({ fullnameOverride: "sealed-secrets" }),
     });
 }
@@ -51,11 +55,25 @@ export function falco(): GitOpsApp {
         group: "security",
         enabledByDefault: false,
         // Runtime detection watches every node's kernel events (chart default requests).
-        workloads: [{ ...workload("falco", "DaemonSet", 1, { resources: "resources" }, r("100m", "512Mi"), r("1", "1Gi")), everyNode: true }],
+        workloads: [
+            {
+                name: "falco",
+                kind: "DaemonSet",
+                replicas: 1,
+                everyNode: true,
+                containers: [
+                    container("falco", "resources", r("100m", "512Mi"), r("1", "1Gi")),
+                    // Follows rule updates; installs rules and plugins before Falco starts; loads the kernel driver.
+                    container("falcoctl-artifact-follow", "falcoctl.artifact.follow.resources", r("10m", "32Mi"), r("100m", "128Mi")),
+                    container("falcoctl-artifact-install", "falcoctl.artifact.install.resources", r("10m", "32Mi"), r("100m", "128Mi"), true),
+                    container("falco-driver-loader", "driver.loader.initContainer.resources", r("50m", "128Mi"), r("500m", "512Mi"), true),
+                ],
+            },
+        ],
         policyExceptions: [
-            { policy: "disallow-privileged-containers", reason: "loads its kernel driver / eBPF probe, which needs a privileged container" },
-            { policy: "disallow-host-namespaces", reason: "observes processes of the whole node through the host PID namespace" },
-            { policy: "require-run-as-non-root", reason: "kernel instrumentation runs as root" },
+            { policy: "disallow-privileged-containers", reason: "loads its kernel driver / eBPF probe, which needs a privileged container", workloads: ["falco"] },
+            { policy: "disallow-host-namespaces", reason: "observes processes of the whole node through the host PID namespace", workloads: ["falco"] },
+            { policy: "require-run-as-non-root", reason: "kernel instrumentation runs as root", workloads: ["falco"] },
         ],
         values: () => ({ tolerations: [{ operator: "Exists" }] }),
     });
@@ -78,7 +96,7 @@ export function keycloak(): GitOpsApp {
         secrets: [{ name: "keycloak-admin", vaultPath: "keycloak/admin", keys: { username: "username", password: "password" } }],
         workloads: [
             {
-                name: "keycloak",
+                name: "keycloak-keycloakx",
                 kind: "StatefulSet",
                 replicas: 1,
                 replicasPath: "replicas",
