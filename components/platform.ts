@@ -10,7 +10,7 @@ import { IngressController } from "./addons/ingress";
 import { Kyverno } from "./addons/kyverno";
 import { Vault } from "./addons/vault";
 import { VaultConfig } from "./addons/vault-config";
-import { type CatalogApp, coreAddons, enabledGitopsApps } from "./catalog";
+import { type CatalogApp, stackCatalog } from "./catalog";
 import { createCluster, type NodePool, type PlatformCluster } from "./cluster";
 import type { PlatformConfig } from "./config-types";
 import { doraNotifications } from "./gitops/dora";
@@ -35,9 +35,8 @@ export function buildPlatform(config: PlatformConfig): Platform {
     }
     const cluster = createCluster({ config: config.cluster, protectStateful: config.ha, ha: config.ha });
     const { provider } = cluster;
-    const core = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
     // The tenancy layer also owns the namespaces of the apps Argo CD runs.
-    const apps: CatalogApp[] = [...core, ...enabledGitopsApps(config.apps)];
+    const apps: CatalogApp[] = stackCatalog(config);
     const app = (name: string) => apps.find((a) => a.name === name)!;
     // config.ts has checked that every pool the catalog names exists.
     const poolOf = (a: CatalogApp): NodePool => cluster.pools.find((p) => p.name === a.pool)!;

@@ -6,8 +6,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateKey } from "@pulumi/tls/privateKey";
 import { SelfSignedCert } from "@pulumi/tls/selfSignedCert";
-import type { CatalogApp } from "../catalog";
-import type { NodePool } from "../cluster/types";
+import { acmeSolver, acmeSolverLabels, type CatalogApp } from "../catalog";
+import { type NodePool, poolLabel } from "../cluster/types";
 import type { TlsIssuer } from "../config-types";
 import { clusterIssuerNames } from "../names";
 import { addonRelease } from "./helm";
@@ -29,6 +29,19 @@ const acmeServers = {
     "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
     letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
 } as const;
+
+/**
+ * What cert-manager merges into each HTTP-01 solver pod: the label the admission policies
+ * require and the catalog's resources. The default pod security context (runAsNonRoot,
+ * RuntimeDefault seccomp) is kept: a podTemplate securityContext would replace it whole.
+ */
+const solverPodTemplate = {
+    metadata: { labels: { ...acmeSolverLabels } },
+    spec: {
+        nodeSelector: { [poolLabel]: acmeSolver.pool! },
+        resources: { requests: { ...acmeSolver.containers[0].requests }, limits: { ...acmeSolver.containers[0].limits } },
+    },
+};
 
 export class CertManager extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
@@ -98,7 +111,7 @@ export class CertManager extends pulumi.ComponentResource {
                                     server: acmeServers[issuer],
                                     email: args.email,
                                     privateKeySecretRef: { name: `${clusterIssuerNames[issuer]}-account` },
-                                    solvers: [{ http01: { ingress: { ingressClassName: args.ingressClassName } } }],
+                                    solvers: [{ http01: { ingress: { ingressClassName: args.ingressClassName, podTemplate: solverPodTemplate } } }],
                                 },
                             },
                         },

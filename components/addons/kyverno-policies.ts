@@ -1,9 +1,42 @@
-// The platform's baseline admission policies as Kyverno ClusterPolicy objects (pure data).
+// The platform's baseline admission policies as Kyverno CEL ValidatingPolicies
+// (policies.kyverno.io/v1, served by Kyverno 1.19), and the catalog's documented exceptions
+// as Kyverno PolicyExceptions: pure data. kyverno.ts creates them after the Kyverno release;
+// scripts/render/admission.ts evaluates these very objects offline.
 //
-// Every rule audits everywhere and is enforced in the namespaces the platform owns
-// (labelled app.kubernetes.io/part-of=fawkes). An add-on that cannot meet a policy is listed
-// in its catalog entry's policyExceptions with the reason; its namespace is then audited,
-// not enforced, for that one policy. The policies themselves are never weakened.
+// Enforce here, audit elsewhere. A ValidatingPolicy's validationActions hold in every namespace
+// it matches (the CEL policies have no counterpart of ClusterPolicy's failureActionOverrides),
+// so each rule family is a pair of policies with complementary namespaceSelectors:
+//   <name>        validationActions [Deny]  in namespaces labelled app.kubernetes.io/part-of=fawkes;
+//   <name>-audit  validationActions [Audit] in every other namespace (NotIn also matches a
+//                 namespace without the label), with failurePolicy Ignore, so auditing never
+//                 blocks a pod, not even while Kyverno is down.
+//
+// Pods, and their controllers through autogen. Each policy matches exactly one rule, core v1
+// pods on CREATE and UPDATE, so Kyverno generates the checks of the pod controllers
+// (Deployments, StatefulSets, DaemonSets, ReplicaSets and Jobs, and CronJobs) from it: it
+// rewrites `object.spec` to the pod template's spec (object.spec.template.spec, or
+// object.spec.jobTemplate.spec.template.spec for a CronJob) and `object.metadata` likewise, as
+// plain text over the whole policy spec. The expressions stay right after that rewrite: they
+// read only the pod's spec and metadata (never object.kind, nor object.metadata.name, which a
+// template lacks), guard every optional field with has(), and no message contains those paths.
+// Ephemeral containers are checked where a pod carries them; note that they are added through
+// the pods/ephemeralcontainers subresource, which these policies cannot match without losing
+// autogen.
+//
+// Only the CEL core that the offline evaluator (@bufbuild/cel) implements is used: the macros
+// (all, exists, has), `in`, size, contains/startsWith/endsWith and matches (RE2). No Kubernetes
+// or Kyverno extension functions (quantity(), split(), ...), and no optional syntax (`.?`).
+//
+// Exceptions. An add-on that cannot meet a policy lists an exception in its catalog entry: the
+// policy, the reason, and the workloads it covers. Each app and policy becomes one
+// PolicyException in Kyverno's own namespace (the only namespace Kyverno reads exceptions
+// from, see policyExceptionFeature), referencing both policies of the family. Its
+// matchConditions hold only in the app's namespace and only for objects named after one of
+// the workloads: the controller itself (which the autogen'd checks see; an exception's
+// conditions are not rewritten) and the objects it creates, which carry its name as a prefix
+// (`<deployment>-<hash>` ReplicaSets; pods with a generateName `<deployment>-<hash>-`,
+// `<daemonset>-` or `<job>-`, or a name `<statefulset>-<ordinal>`). The policies themselves are
+// never weakened.
 
 import type { CatalogApp } from "../catalog";
 import { partOfLabel } from "../tenancy";
@@ -16,105 +49,227 @@ export type PolicyName =
     | "require-run-as-non-root"
     | "disallow-latest-tag";
 
-type Pattern = Record<string, unknown>;
+export type Manifest = {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec: Record<string, unknown>;
+};
 
-interface RuleSpec {
-    readonly name: string;
+const apiVersion = "policies.kyverno.io/v1";
+
+/** Kyverno's namespace: the only one it reads PolicyExceptions from. */
+export const exceptionNamespace = "kyverno";
+
+/**
+ * The Kyverno chart's `features.policyExceptions`: exceptions are ignored unless enabled, and
+ * with a namespace only the exceptions in that namespace count (chart values.yaml of 3.9.x:
+ * rendered as --enablePolicyException and --exceptionNamespace).
+ */
+export function policyExceptionFeature(namespace: string = exceptionNamespace): { enabled: true; namespace: string } {
+    return { enabled: true, namespace };
+}
+
+/** A CEL string literal. */
+export const celString = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+const has = (path: string) => `has(${path})`;
+const orEmpty = (path: string) => `(${has(path)} ? ${path} : [])`;
+
+/** Variables a policy may declare; every expression names pod fields only (see autogen above). */
+const variableExpressions = {
+    /** Containers and init containers: the ones that take resources. */
+    containers: `object.spec.containers + ${orEmpty("object.spec.initContainers")}`,
+    /** Every container of the pod: regular, init and ephemeral. */
+    allContainers: `object.spec.containers + ${orEmpty("object.spec.initContainers")} + ${orEmpty("object.spec.ephemeralContainers")}`,
+    /** runAsNonRoot: true at pod level, which containers inherit unless they set their own. */
+    podRunAsNonRoot: `${has("object.spec.securityContext")} && ${has("object.spec.securityContext.runAsNonRoot")} && object.spec.securityContext.runAsNonRoot == true`,
+} as const;
+
+type VariableName = keyof typeof variableExpressions;
+
+interface Validation {
+    readonly expression: string;
     readonly message: string;
-    readonly pattern?: Pattern;
-    readonly anyPattern?: Pattern[];
 }
 
-/** Applies a per-container pattern to containers, init containers and ephemeral containers. */
-function everyContainer(container: Pattern): Pattern {
-    return { spec: { containers: [container], "=(initContainers)": [container], "=(ephemeralContainers)": [container] } };
+interface Family {
+    readonly title: string;
+    readonly description: string;
+    readonly variables: readonly VariableName[];
+    readonly validations: readonly Validation[];
 }
 
-const rules: Readonly<Record<PolicyName, { title: string; rules: RuleSpec[] }>> = {
+const falseOrUnset = (path: string) => `(!${has(path)} || ${path} == false)`;
+
+/** An image reference's last path component has a tag: a colon in the registry host (`registry:5000/app`) is no tag. */
+const taggedImage = "^([^/]+/)*[^/:@]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
+/** A digest (OCI: algorithm ":" encoded), e.g. `@sha256:` and 64 hex digits. */
+const digestedImage = "@[a-z0-9]+([+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$";
+const latestImage = "^([^/]+/)*[^/:@]+:latest$";
+
+const families: Readonly<Record<PolicyName, Family>> = {
     "require-app-name-label": {
         title: "Pods carry app.kubernetes.io/name",
-        rules: [{ name: "app-name-label", message: "Label the pod with app.kubernetes.io/name.", pattern: { metadata: { labels: { "app.kubernetes.io/name": "?*" } } } }],
+        description: "Every pod (and pod template) is labelled app.kubernetes.io/name with a non-empty value.",
+        variables: [],
+        validations: [
+            {
+                expression:
+                    "has(object.metadata) && has(object.metadata.labels) && 'app.kubernetes.io/name' in object.metadata.labels && object.metadata.labels['app.kubernetes.io/name'] != ''",
+                message: "Label the pod with app.kubernetes.io/name.",
+            },
+        ],
     },
     "require-requests-limits": {
         title: "Containers set CPU and memory requests and limits",
-        rules: [
+        description: "Every container and init container sets resources.requests and resources.limits for cpu and memory.",
+        variables: ["containers"],
+        validations: [
             {
-                name: "requests-and-limits",
-                message: "Set resources.requests and resources.limits for cpu and memory on every container.",
-                pattern: everyContainer({ resources: { requests: { cpu: "?*", memory: "?*" }, limits: { cpu: "?*", memory: "?*" } } }),
+                expression:
+                    "variables.containers.all(c, has(c.resources) && has(c.resources.requests) && has(c.resources.limits) && ['cpu', 'memory'].all(r, r in c.resources.requests && r in c.resources.limits))",
+                message: "Set resources.requests and resources.limits for cpu and memory on every container and init container.",
             },
         ],
     },
     "disallow-privileged-containers": {
         title: "No privileged containers",
-        rules: [{ name: "privileged", message: "Privileged containers are not allowed.", pattern: everyContainer({ "=(securityContext)": { "=(privileged)": "false" } }) }],
+        description: "No container, init container or ephemeral container runs privileged.",
+        variables: ["allContainers"],
+        validations: [
+            {
+                expression: `variables.allContainers.all(c, !${has("c.securityContext")} || ${falseOrUnset("c.securityContext.privileged")})`,
+                message: "Privileged containers are not allowed.",
+            },
+        ],
     },
     "disallow-host-namespaces": {
         title: "No host network, PID or IPC namespaces",
-        rules: [
-            {
-                name: "host-namespaces",
-                message: "hostNetwork, hostPID and hostIPC must be unset or false.",
-                pattern: { spec: { "=(hostNetwork)": "false", "=(hostPID)": "false", "=(hostIPC)": "false" } },
-            },
+        description: "hostNetwork, hostPID and hostIPC are unset or false.",
+        variables: [],
+        validations: [
+            { expression: falseOrUnset("object.spec.hostNetwork"), message: "hostNetwork must be unset or false." },
+            { expression: falseOrUnset("object.spec.hostPID"), message: "hostPID must be unset or false." },
+            { expression: falseOrUnset("object.spec.hostIPC"), message: "hostIPC must be unset or false." },
         ],
     },
     "require-run-as-non-root": {
         title: "Containers run as non-root",
-        rules: [
+        description:
+            "Every container, init and ephemeral ones included, runs with runAsNonRoot: true, its own or inherited from the pod (a container setting false overrides the pod).",
+        variables: ["allContainers", "podRunAsNonRoot"],
+        validations: [
             {
-                name: "run-as-non-root",
-                message: "Set runAsNonRoot: true on the pod, or on every container.",
-                anyPattern: [
-                    { spec: { securityContext: { runAsNonRoot: "true" }, containers: [{ "=(securityContext)": { "=(runAsNonRoot)": "true" } }] } },
-                    everyContainer({ securityContext: { runAsNonRoot: "true" } }),
-                ],
+                expression:
+                    "variables.allContainers.all(c, (has(c.securityContext) && has(c.securityContext.runAsNonRoot)) ? c.securityContext.runAsNonRoot == true : variables.podRunAsNonRoot)",
+                message: "Set runAsNonRoot: true on the pod (and false on no container), or on every container, init containers included.",
             },
         ],
     },
     "disallow-latest-tag": {
         title: "Images are pinned: a tag other than latest, or a digest",
-        rules: [
-            { name: "require-tag", message: "Give every image a tag or a digest.", pattern: everyContainer({ image: "*:*" }) },
-            { name: "no-latest", message: "The :latest tag is not allowed; pin a version.", pattern: everyContainer({ image: "!*:latest" }) },
+        description: "Every image has a tag or a digest, and no image uses the tag latest.",
+        variables: ["allContainers"],
+        validations: [
+            {
+                expression: `variables.allContainers.all(c, has(c.image) && (c.image.matches(${celString(digestedImage)}) || c.image.matches(${celString(taggedImage)})))`,
+                message: "Give every image a tag or a digest (in registry:5000/app the colon belongs to the registry: that image has no tag).",
+            },
+            {
+                expression: `variables.allContainers.all(c, !has(c.image) || !c.image.matches(${celString(latestImage)}))`,
+                message: "The :latest tag is not allowed; pin a version or a digest.",
+            },
         ],
     },
 };
 
-export const policyNames = Object.keys(rules) as PolicyName[];
+export const policyNames = Object.keys(families) as PolicyName[];
 
-/** Namespaces whose add-on documents an exception to `policy`. */
-export function exceptedNamespaces(policy: PolicyName, apps: readonly CatalogApp[]): string[] {
-    return apps.filter((a) => a.policyExceptions.some((e) => e.policy === policy)).map((a) => a.namespace);
-}
+export const isPolicyName = (name: string): name is PolicyName => (policyNames as string[]).includes(name);
 
-export function clusterPolicy(policy: PolicyName, apps: readonly CatalogApp[]): Record<string, unknown> {
-    const excepted = exceptedNamespaces(policy, apps);
-    const enforcedIn = {
-        matchLabels: { ...partOfLabel },
-        ...(excepted.length > 0 ? { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: excepted }] } : {}),
-    };
-    const spec = rules[policy];
+/** The name of the policy that audits `policy` outside the platform's namespaces. */
+export const auditPolicyName = (policy: PolicyName) => `${policy}-audit`;
+
+const podRule = { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] };
+
+/** Namespaces the platform owns: the policies are enforced there. */
+const enforcedNamespaces = { matchLabels: { ...partOfLabel } };
+const auditedNamespaces = { matchExpressions: Object.entries(partOfLabel).map(([key, value]) => ({ key, operator: "NotIn", values: [value] })) };
+
+/** One policy of a family: the enforcing one, or its audit twin. */
+export function validatingPolicy(policy: PolicyName, mode: "enforce" | "audit"): Manifest {
+    const family = families[policy];
+    const audit = mode === "audit";
     return {
-        apiVersion: "kyverno.io/v1",
-        kind: "ClusterPolicy",
+        apiVersion,
+        kind: "ValidatingPolicy",
         metadata: {
-            name: policy,
-            annotations: { "policies.kyverno.io/title": spec.title, "policies.kyverno.io/category": "Fawkes baseline", "policies.kyverno.io/subject": "Pod" },
+            name: audit ? auditPolicyName(policy) : policy,
+            annotations: {
+                "policies.kyverno.io/title": family.title,
+                "policies.kyverno.io/category": "Fawkes baseline",
+                "policies.kyverno.io/subject": "Pod",
+                "policies.kyverno.io/description": `${family.description} ${audit ? "Audited outside the platform's namespaces." : "Enforced in the platform's namespaces."}`,
+            },
             labels: { ...partOfLabel },
         },
         spec: {
-            background: true,
-            rules: spec.rules.map((rule) => ({
-                name: rule.name,
-                match: { any: [{ resources: { kinds: ["Pod"] } }] },
-                validate: {
-                    failureAction: "Audit",
-                    failureActionOverrides: [{ action: "Enforce", namespaceSelector: enforcedIn }],
-                    message: rule.message,
-                    ...(rule.pattern ? { pattern: rule.pattern } : { anyPattern: rule.anyPattern }),
-                },
-            })),
+            validationActions: [audit ? "Audit" : "Deny"],
+            ...(audit ? { failurePolicy: "Ignore" } : {}),
+            matchConstraints: {
+                namespaceSelector: audit ? auditedNamespaces : enforcedNamespaces,
+                resourceRules: [podRule],
+            },
+            ...(family.variables.length > 0 ? { variables: family.variables.map((name) => ({ name, expression: variableExpressions[name] })) } : {}),
+            validations: family.validations.map((v) => ({ expression: v.expression, message: v.message })),
         },
     };
+}
+
+/** Every baseline policy: per family the enforcing policy, then its audit twin. */
+export function validatingPolicies(): Manifest[] {
+    return policyNames.flatMap((p) => [validatingPolicy(p, "enforce"), validatingPolicy(p, "audit")]);
+}
+
+/** CEL: the object is one of `workloads`, or was made by one (its name or generateName starts with `<workload>-`). */
+export function workloadCondition(workloads: readonly string[]): string {
+    const named = (field: string) => `(has(object.metadata.${field}) && (object.metadata.${field} == w || object.metadata.${field}.startsWith(w + '-')))`;
+    return `[${workloads.map(celString).join(", ")}].exists(w, ${named("name")} || ${named("generateName")})`;
+}
+
+/** The PolicyExceptions of the catalog: one per app and policy, in Kyverno's namespace. */
+export function policyExceptions(apps: readonly CatalogApp[], namespace: string = exceptionNamespace): Manifest[] {
+    return apps.flatMap((app) => {
+        const byPolicy = new Map<PolicyName, { reasons: string[]; workloads: string[] }>();
+        for (const e of app.policyExceptions) {
+            if (!isPolicyName(e.policy)) {
+                throw new Error(`${app.name}: policy exception for unknown policy ${e.policy} (known: ${policyNames.join(", ")})`);
+            }
+            if (e.workloads.length === 0) {
+                throw new Error(`${app.name}: the exception to ${e.policy} names no workloads`);
+            }
+            const entry = byPolicy.get(e.policy) ?? { reasons: [], workloads: [] };
+            entry.reasons.push(e.reason);
+            entry.workloads.push(...e.workloads.filter((w) => !entry.workloads.includes(w)));
+            byPolicy.set(e.policy, entry);
+        }
+        return [...byPolicy].map(([policy, { reasons, workloads }]) => ({
+            apiVersion,
+            kind: "PolicyException",
+            metadata: {
+                name: `${app.name}-${policy}`,
+                namespace,
+                labels: { ...partOfLabel, "fawkes.dev/app": app.name },
+                annotations: { "fawkes.dev/reason": reasons.join("; ") },
+            },
+            spec: {
+                policyRefs: [policy, auditPolicyName(policy)].map((name) => ({ name, kind: "ValidatingPolicy" })),
+                matchConditions: [
+                    { name: "app-namespace", expression: `request.namespace == ${celString(app.namespace)}` },
+                    { name: "app-workloads", expression: workloadCondition(workloads) },
+                ],
+            },
+        }));
+    });
 }

@@ -1,11 +1,13 @@
-// Kyverno and the platform's baseline ClusterPolicies (see kyverno-policies.ts).
+// Kyverno, the platform's baseline ValidatingPolicies and the catalog's PolicyExceptions
+// (see kyverno-policies.ts). Exceptions count only because the release enables them, and only
+// in Kyverno's own namespace, where they are created.
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CatalogApp } from "../catalog";
 import type { NodePool } from "../cluster/types";
 import { addonRelease } from "./helm";
-import { clusterPolicy, policyNames } from "./kyverno-policies";
+import { policyExceptionFeature, policyExceptions, validatingPolicies } from "./kyverno-policies";
 
 export interface KyvernoArgs {
     readonly app: CatalogApp;
@@ -19,18 +21,23 @@ export interface KyvernoArgs {
 export class Kyverno extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
     readonly policies: k8s.apiextensions.CustomResource[];
+    readonly exceptions: k8s.apiextensions.CustomResource[];
 
     constructor(name: string, args: KyvernoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:addons:Kyverno", name, {}, opts);
-        this.release = addonRelease(name, { app: args.app, namespace: args.namespace, pool: args.pool, provider: args.provider, values: {} }, { parent: this });
-        this.policies = policyNames.map(
-            (policy) =>
-                new k8s.apiextensions.CustomResource(
-                    `${name}-${policy}`,
-                    clusterPolicy(policy, args.apps) as k8s.apiextensions.CustomResourceArgs,
-                    // The ClusterPolicy CRD and Kyverno's webhooks come with the release.
-                    { parent: this, provider: args.provider, dependsOn: [this.release] },
-                ),
+        const values = { features: { policyExceptions: policyExceptionFeature(args.app.namespace) } };
+        this.release = addonRelease(name, { app: args.app, namespace: args.namespace, pool: args.pool, provider: args.provider, values }, { parent: this });
+        // The policies.kyverno.io CRDs and Kyverno's webhooks come with the release.
+        const create = (resourceName: string, manifest: k8s.apiextensions.CustomResourceArgs) =>
+            new k8s.apiextensions.CustomResource(resourceName, manifest, {
+                parent: this,
+                provider: args.provider,
+                dependsOn: [this.release],
+            });
+        this.policies = validatingPolicies().map((p) => create(`${name}-${p.metadata.name}`, p));
+        this.exceptions = policyExceptions(args.apps, args.app.namespace).map((e) =>
+            // In the namespace the tenancy layer created (an output, so they wait for it too).
+            create(`${name}-exception-${e.metadata.name}`, { ...e, metadata: { ...e.metadata, namespace: args.namespace } }),
         );
         this.registerOutputs({});
     }

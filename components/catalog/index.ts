@@ -27,10 +27,14 @@ import {
     thanos,
 } from "./apps/observability";
 import { falco, keycloak, sealedSecrets, trivyOperator } from "./apps/security";
-import type { AppDatabase, AppSecret, AppValuesContext, GitOpsApp } from "./types";
+import type { PlatformConfig } from "../config-types";
+import { withAcmeSolver } from "./acme";
+import { coreAddons } from "./core";
+import type { AppDatabase, AppSecret, AppValuesContext, CatalogApp, GitOpsApp } from "./types";
 
 export * from "./types";
 export { coreAddons } from "./core";
+export { acmeSolver, acmeSolverLabels } from "./acme";
 export { platformPostgres } from "./apps/data";
 
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
@@ -82,6 +86,16 @@ export function catalogAppNames(): string[] {
 /** The apps a stack runs: defaults, overridden by `fawkes:apps`. */
 export function enabledGitopsApps(switches: Readonly<Record<string, boolean>>): GitOpsApp[] {
     return gitopsApps().filter((a) => switches[a.name] ?? a.enabledByDefault);
+}
+
+/**
+ * Everything a stack runs, as the program deploys it: the core add-ons and the enabled Argo
+ * CD apps, each with the ACME solver pods its certificates need when they come from Let's Encrypt.
+ */
+export function stackCatalog(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "apps" | "tls">): CatalogApp[] {
+    const acme = config.tls.issuer !== "local-ca";
+    const core = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
+    return [...core, ...enabledGitopsApps(config.apps)].map((app) => withAcmeSolver(app, acme));
 }
 
 /** The databases of the given apps, in catalog order. */

@@ -78,28 +78,38 @@ function compareWorkload(app: CatalogApp, w: Workload, p: PodMaker): string[] {
         if (selected !== undefined) {
             problems.push(`${where}: runs on every node in the catalog but renders a ${poolLabel}=${selected} node selector`);
         }
-    } else if (selected !== app.pool) {
-        problems.push(`${where}: renders on ${selected === undefined ? "any node (no pool selector)" : `pool ${selected}`}, the catalog says pool ${app.pool}`);
+    } else if (selected !== (w.pool ?? app.pool)) {
+        problems.push(`${where}: renders on ${selected === undefined ? "any node (no pool selector)" : `pool ${selected}`}, the catalog says pool ${w.pool ?? app.pool}`);
     }
     return problems;
 }
 
-/** Differences between an app's catalog entry and the pod makers rendered for it. */
-export function compareCatalog(app: CatalogApp, pods: readonly PodMaker[]): string[] {
+function compareSet(app: CatalogApp, workloads: readonly Workload[], pods: readonly PodMaker[], made: string, notMade: string): string[] {
     const problems: string[] = [];
-    const chartWorkloads = app.workloads.filter((w) => w.createdBy === undefined);
     for (const p of pods) {
-        const w = chartWorkloads.find((c) => c.name === p.name && sameKind(c, p));
+        const w = workloads.find((c) => c.name === p.name && sameKind(c, p));
         if (w === undefined) {
-            problems.push(`${p.kind} ${p.namespace}/${p.name}${p.hooks.length > 0 ? ` (hook ${p.hooks.join(",")})` : ""} renders but is not a workload of the catalog entry ${app.name}`);
+            problems.push(`${p.kind} ${p.namespace}/${p.name}${p.hooks.length > 0 ? ` (hook ${p.hooks.join(",")})` : ""} ${made} but is not a workload of the catalog entry ${app.name}`);
         } else {
             problems.push(...compareWorkload(app, w, p));
         }
     }
-    for (const w of chartWorkloads) {
+    for (const w of workloads) {
         if (!pods.some((p) => p.name === w.name && sameKind(w, p))) {
-            problems.push(`the catalog's ${w.kind} ${w.name} of ${app.name} does not render`);
+            problems.push(`the catalog's ${w.kind} ${w.name} of ${app.name} ${notMade}`);
         }
     }
     return problems;
+}
+
+/**
+ * Differences between an app's catalog entry and what runs for it: the pod makers its chart
+ * (and its setup Jobs) render, against its chart workloads; the pods its operators create
+ * (operator-pods.ts), against its `createdBy` workloads.
+ */
+export function compareCatalog(app: CatalogApp, rendered: readonly PodMaker[], operatorMade: readonly PodMaker[] = []): string[] {
+    return [
+        ...compareSet(app, app.workloads.filter((w) => w.createdBy === undefined), rendered, "renders", "does not render"),
+        ...compareSet(app, app.workloads.filter((w) => w.createdBy !== undefined), operatorMade, "is created by an operator", "is not created by any operator the render configures"),
+    ];
 }

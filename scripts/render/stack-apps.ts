@@ -2,13 +2,13 @@
 // program makes in components/platform.ts, from the same functions.
 
 import type { NodeCounts } from "../../components/budget";
-import { type CatalogApp, coreAddons, enabledGitopsApps } from "../../components/catalog";
+import { type CatalogApp, stackCatalog } from "../../components/catalog";
 import { kindNodePools } from "../../components/cluster/kind-config";
 import { cloudNodePools, type NodePool } from "../../components/cluster/types";
 import type { PlatformConfig } from "../../components/config";
 
 export function stackApps(config: PlatformConfig): CatalogApp[] {
-    return [...coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller }), ...enabledGitopsApps(config.apps)];
+    return stackCatalog(config);
 }
 
 export function stackPools(config: PlatformConfig): NodePool[] {

@@ -1,5 +1,6 @@
 // Security: vulnerability scanning, secrets, runtime detection and single sign-on.
 
+import { poolLabel } from "../../../policy/lib/labels";
 import { container, gitopsApp, ingressFor, r, workload } from "../build";
 import type { GitOpsApp } from "../types";
 import { platformPostgres } from "./data";
@@ -8,6 +9,11 @@ export function trivyOperator(): GitOpsApp {
     // Vulnerability scans run as Jobs in the operator's namespace; two at a time keeps them
     // inside the quota (the chart would allow ten).
     const concurrentScans = 2;
+    // The most containers (init containers included) a pod of the platform runs, so the largest scan Job
+    // fits; the render check fails when a chart grows a wider pod.
+    const widestScannedPod = 4;
+    const scanRequests = r("100m", "100Mi");
+    const scanLimits = r("500m", "500Mi");
     return gitopsApp({
         name: "trivy-operator",
         // aquasecurity/trivy-operator deploy/helm 0.34.0 (operator 0.32.0)
@@ -20,12 +26,34 @@ export function trivyOperator(): GitOpsApp {
             workload("trivy-operator", "Deployment", 1, { resources: "resources", replicas: "operator.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "512Mi")),
             {
                 // Vulnerability scan Jobs `scan-vulnerabilityreport-<hash>`, created by the operator (not by Helm)
-                // up to its concurrency limit; they count against the quota.
-                ...workload({ object: "scan-vulnerabilityreport", container: "trivy" }, "Job", concurrentScans, { resources: "trivy.resources" }, r("100m", "100Mi"), r("500m", "500Mi")),
-                createdBy: { operator: "trivy-operator", source: "aquasecurity/trivy-operator v0.32.0 pkg/plugins/trivy/plugin.go, pkg/vulnerabilityreport/builder.go" },
+                // up to its concurrency limit; they count against the quota. Each runs one Trivy container per
+                // container of the workload it scans (init containers included), after one that downloads the
+                // vulnerability database (its real name is a random UUID), all sized by trivy.resources.
+                name: "scan-vulnerabilityreport",
+                kind: "Job",
+                replicas: concurrentScans,
+                createdBy: { operator: "trivy-operator", source: "aquasecurity/trivy-operator v0.32.0 pkg/plugins/trivy/image.go (GetPodSpecForImageScan), pkg/vulnerabilityreport/builder.go" },
+                containers: [
+                    container("db-download", "trivy.resources", scanRequests, scanLimits, true),
+                    ...Array.from({ length: widestScannedPod }, (_, i) => container(`scanned-${i + 1}`, "trivy.resources", scanRequests, scanLimits)),
+                ],
             },
         ],
-        values: () => ({ operator: { scanJobsConcurrentLimit: concurrentScans } }),
+        values: () => ({
+            operator: {
+                scanJobsConcurrentLimit: concurrentScans,
+                // Node-collector Jobs run with the host PID namespace as root, and their pods cannot be labelled.
+                infraAssessmentScannerEnabled: false,
+            },
+            // The operator image runs as uid 10000; the chart sets no pod security context.
+            podSecurityContext: { runAsNonRoot: true, runAsUser: 10000, runAsGroup: 10000, fsGroup: 10000 },
+            trivyOperator: {
+                scanJobPodTemplateLabels: "app.kubernetes.io/name=trivy-scan-job",
+                // The Trivy image has no USER: run its scans as a numeric non-root user.
+                scanJobPodTemplatePodSecurityContext: { runAsNonRoot: true, runAsUser: 10000, runAsGroup: 10000, fsGroup: 10000, seccompProfile: { type: "RuntimeDefault" } },
+                scanJobNodeSelector: { [poolLabel]: "apps" },
+            },
+        }),
     });
 }
 
