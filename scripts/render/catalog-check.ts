@@ -17,7 +17,7 @@ function quantityDiffers(kind: "cpu" | "memory", declared: string, rendered: unk
     }
     const parse = kind === "cpu" ? parseCpu : parseMemory;
     try {
-        return parse(declared) !== parse(String(rendered));
+        return parse(declared) !== parse(typeof rendered === "number" ? String(rendered) : (rendered as string));
     } catch {
         return true;
     }
@@ -46,7 +46,7 @@ function compareContainer(where: string, declared: Container, rendered: Containe
         for (const kind of ["cpu", "memory"] as const) {
             const got = effective[side][kind];
             if (quantityDiffers(kind, declared[side][kind], got)) {
-                problems.push(`${where}: ${side}.${kind} renders as ${got === undefined ? "unset" : String(got)}, the catalog says ${declared[side][kind]}`);
+                problems.push(`${where}: ${side}.${kind} renders as ${JSON.stringify(got)}, the catalog says ${declared[side][kind]}`);
             }
         }
     }

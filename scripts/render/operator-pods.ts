@@ -23,9 +23,11 @@ export interface OperatorObject {
 
 type Obj = Record<string, unknown>;
 const asObj = (v: unknown): Obj => (v !== null && typeof v === "object" ? (v as Obj) : {});
+/** A scalar as text ("" for anything else). */
+const scalar = (v: unknown, fallback = ""): string => (typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : fallback);
 
 function manifest(kind: string, apiVersion: string, name: string, namespace: string, body: Obj): K8sObject {
-    return { apiVersion, kind, metadata: { name, namespace }, ...body } as K8sObject;
+    return { apiVersion, kind, metadata: { name, namespace }, ...body };
 }
 
 function podTemplate(labels: Record<string, string>, spec: PodSpecLike): Obj {
@@ -59,7 +61,7 @@ function cnpgPods(cluster: K8sObject, operatorImage: string, app: string): Opera
     const spec = asObj(cluster.spec);
     const name = cluster.metadata.name;
     const namespace = cluster.metadata.namespace ?? "";
-    const image = String(spec.imageName ?? "ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie");
+    const image = scalar(spec.imageName, "ghcr.io/cloudnative-pg/postgresql:18.4-system-trixie");
     const resources = asObj(spec.resources);
     const affinity = asObj(spec.affinity);
     const inherited = asObj(asObj(spec.inheritedMetadata).labels) as Record<string, string>;
@@ -146,12 +148,12 @@ function prometheusLike(kind: "Prometheus" | "Alertmanager", cr: K8sObject, flag
     // The operator defaults only Alertmanager's memory request (200Mi) when the CR sets none.
     const ownResources = asObj(spec.resources);
     const resources = kind === "Alertmanager" && asObj(ownResources.requests).memory === undefined ? { ...ownResources, requests: { ...asObj(ownResources.requests), memory: "200Mi" } } : ownResources;
-    const containers: ContainerLike[] = [{ name: short, image: String(spec.image ?? ""), resources, securityContext: promContainerSecurity }, reloader(false)];
+    const containers: ContainerLike[] = [{ name: short, image: scalar(spec.image), resources, securityContext: promContainerSecurity }, reloader(false)];
     const thanos = spec.thanos as Obj | undefined;
     if (kind === "Prometheus" && thanos !== undefined) {
         containers.push({
             name: "thanos-sidecar",
-            image: String(thanos.image ?? flags.get("thanos-default-base-image") ?? ""),
+            image: scalar(thanos.image, flags.get("thanos-default-base-image") ?? ""),
             resources: asObj(thanos.resources),
             securityContext: promContainerSecurity,
         });
@@ -281,14 +283,14 @@ function jenkinsAgents(configs: K8sObject[], app: string, namespace: string): Op
                     );
                     // nodeSelector is written `key=value,key2=value2`.
                     const nodeSelector = Object.fromEntries(
-                        String(template.nodeSelector ?? "")
+                        scalar(template.nodeSelector)
                             .split(",")
                             .filter((kv) => kv.includes("="))
                             .map((kv) => kv.split("=", 2) as [string, string]),
                     );
-                    const name = String(template.name);
+                    const name = scalar(template.name);
                     const pod = manifest("Pod", "v1", name, namespace, {
-                        metadata: { name, namespace, labels: { ...labels, "jenkins/label": String(template.label ?? "").trim().replace(/\s+/g, "_") } },
+                        metadata: { name, namespace, labels: { ...labels, "jenkins/label": scalar(template.label).trim().replace(/\s+/g, "_") } },
                         spec: { restartPolicy: "Never", containers, ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}) },
                     });
                     out.push({ operator: app, app, workload: name, object: pod, count: Number(k8s.containerCapStr ?? 10) });
