@@ -77,7 +77,10 @@ export class ArgoCd extends pulumi.ComponentResource {
                     },
                     ...(args.notifications ? { notifications: args.notifications } : {}),
                     // The platform pool may have fewer nodes than redis-ha has replicas: spread, don't require.
-                    ...(args.ha ? { "redis-ha": { enabled: true, hardAntiAffinity: false, haproxy: { hardAntiAffinity: false } } } : {}),
+                    // Its redis pods carry only app/release labels (argo-cd labels the haproxy ones itself).
+                    ...(args.ha
+                        ? { "redis-ha": { enabled: true, hardAntiAffinity: false, labels: { "app.kubernetes.io/name": "argocd-redis-ha" }, haproxy: { hardAntiAffinity: false } } }
+                        : {}),
                 }),
             ),
         );

@@ -74,6 +74,8 @@ export function jenkins(): GitOpsApp {
     });
 }
 
+const nonRoot = (uid: number, gid: number) => ({ runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid });
+
 export function devlake(): GitOpsApp {
     return gitopsApp({
         name: "devlake",
@@ -115,9 +117,13 @@ export function devlake(): GitOpsApp {
         ],
         values: (ctx) => ({
             option: { autoCreateSecret: false, connectionSecretName: "devlake-mysql-auth" },
-            // The chart's default alpine tag is a minor series (3.16), which floats.
+            // The chart's default tags float over releases (mysql:8, alpine:3.16): pin patch releases.
             alpine: { image: { repository: "alpine", tag: "3.20.3" } },
-            lake: { encryptionSecret: { secretName: "devlake-encryption", autoCreateSecret: false } },
+            // The chart sets no security context. The lake image runs as devlake (uid 1010, below), the UI as
+            // uid 101 (the chart's own suggestion), MySQL's official image as mysql (uid 999).
+            ui: { securityContext: { ...nonRoot(101, 1000), fsGroup: 101 } },
+            mysql: { image: { repository: "mysql", tag: "8.4.7" }, securityContext: nonRoot(999, 999) },
+            lake: { encryptionSecret: { secretName: "devlake-encryption", autoCreateSecret: false }, securityContext: nonRoot(1010, 1010) },
             // No volume for the bundled Grafana: its chown init container would run as root.
             grafana: { admin: { existingSecret: "devlake-grafana-admin" }, persistence: { enabled: false } },
             // The chart defaults to NodePort; the UI is reached through the ingress.

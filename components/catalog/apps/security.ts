@@ -151,7 +151,8 @@ export function keycloak(): GitOpsApp {
                 existingSecret: "keycloak-postgres",
                 existingSecretKey: "password",
             },
-            dbchecker: { enabled: true },
+            // The chart's busybox:1.37 floats over patch releases.
+            dbchecker: { enabled: true, image: { repository: "docker.io/busybox", tag: "1.37.0" } },
             // The chart takes extra env as a YAML string.
             extraEnv: [
                 "- name: KC_BOOTSTRAP_ADMIN_USERNAME",
