@@ -23,7 +23,7 @@ const runsToCompletion = (p: PodMaker) => p.kind === "Job" || p.kind === "CronJo
 function podRequests(p: PodMaker): PoolRequests {
     const sized = allContainers(p.template.spec).map(({ container, init }) => {
         const r = effectiveResources(container);
-        return { init, cpu: parseCpu(String(r.requests.cpu as string | number)), memory: parseMemory(String(r.requests.memory as string | number)) };
+        return { init, cpu: parseCpu(String(r.requests.cpu)), memory: parseMemory(String(r.requests.memory)) };
     });
     const sum = (init: boolean, key: "cpu" | "memory") => sized.filter((c) => c.init === init).reduce((n, c) => (init ? Math.max(n, c[key]) : n + c[key]), 0);
     return { cpu: Math.max(sum(false, "cpu"), sum(true, "cpu")), memory: Math.max(sum(false, "memory"), sum(true, "memory")) };

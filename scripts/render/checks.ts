@@ -1,0 +1,83 @@
+// The checks a stack's render must pass, each returning the problems it finds (none = pass):
+// the catalog equals what runs, every pod is admitted as the cluster would admit it, every
+// object validates against its schema, every image is pinned, every namespace's pods fit its
+// quota. `npm test` asserts each is empty; `npm run render` prints them.
+
+import { admit, type KubeObject, podFromController } from "./admission";
+import type { StackAnalysis } from "./analysis";
+import { compareCatalog } from "./catalog-check";
+import type { K8sObject } from "./helm-template";
+import { imageInventory, imagePinProblem } from "./images";
+import { isPodMaker } from "./pods";
+import { quotaProblems } from "./quota-check";
+import { validateObject } from "./schemas";
+import { stackPools } from "./stack-apps";
+
+export type CheckName = "catalog" | "admission" | "schemas" | "images" | "quotas";
+export type Findings = Readonly<Record<CheckName, readonly string[]>>;
+
+export const checkNames: readonly CheckName[] = ["catalog", "admission", "schemas", "images", "quotas"];
+
+const programObjects = (analysis: StackAnalysis) => analysis.render.sources.programObjects as K8sObject[];
+
+export function catalogFindings(analysis: StackAnalysis): string[] {
+    return analysis.apps.flatMap((run) => compareCatalog(run.app, run.rendered, run.operatorMade).map((p) => `${run.app.name}: ${p}`));
+}
+
+/** The admission policies exactly as the program registers them with the cluster. */
+export const admissionPolicies = (analysis: StackAnalysis) =>
+    programObjects(analysis).filter((o) => o.apiVersion.startsWith("policies.kyverno.io/") && (o.kind === "ValidatingPolicy" || o.kind === "PolicyException")) as KubeObject[];
+
+/**
+ * Every object that makes pods, checked as the cluster checks it: the controller itself
+ * (Kyverno's autogen rules see its pod template as rendered, without LimitRange defaults),
+ * then the Pod it creates, with the namespace's LimitRange defaults applied.
+ */
+export function admissionFindings(analysis: StackAnalysis, policies: readonly KubeObject[] = admissionPolicies(analysis)): string[] {
+    const objects = programObjects(analysis);
+    const namespaceOf = (name: string) => objects.find((o) => o.kind === "Namespace" && o.metadata.name === name) ?? { apiVersion: "v1", kind: "Namespace", metadata: { name } };
+    const limitRangesIn = (name: string) => objects.filter((o) => o.kind === "LimitRange" && o.metadata.namespace === name) as KubeObject[];
+    const problems: string[] = [];
+    for (const { app, object } of analysis.objects.filter((o) => isPodMaker(o.object))) {
+        const namespace = object.metadata.namespace ?? analysis.apps.find((r) => r.app.name === app)?.app.namespace ?? "";
+        const placed = { ...object, metadata: { ...object.metadata, namespace } } as KubeObject;
+        const requests = object.kind === "Pod" ? [placed] : [placed, podFromController(placed, limitRangesIn(namespace))];
+        for (const request of requests) {
+            const result = admit(policies, { object: request, namespace: namespaceOf(namespace) });
+            for (const v of result.verdicts.filter((x) => x.denies)) {
+                const what = request === placed ? `${object.kind} ${namespace}/${object.metadata.name || object.metadata.generateName || "?"}` : `its Pod ${request.metadata.name ?? request.metadata.generateName ?? ""}`;
+                problems.push(`${app}: ${what} is denied by ${v.policy}${v.autogen ? ` (autogen ${v.autogen})` : ""}: ${v.error ?? v.message}`);
+            }
+        }
+    }
+    return [...new Set(problems)];
+}
+
+export function schemaFindings(analysis: StackAnalysis): string[] {
+    const all = [...analysis.objects.map((o) => ({ app: o.app, object: o.object })), ...programObjects(analysis).map((object) => ({ app: "program", object }))];
+    const crds = all.map((o) => o.object).filter((o) => o.kind === "CustomResourceDefinition");
+    const kubernetesVersion = analysis.render.sources.config.cluster.kubernetesVersion;
+    return all.flatMap(({ app, object }) => validateObject(object, crds, { kubernetesVersion }).map((p) => `${app}: ${p}`));
+}
+
+export function imageFindings(analysis: StackAnalysis): string[] {
+    return imageInventory(analysis).flatMap((use) => {
+        const problem = imagePinProblem(use.image);
+        return problem === undefined ? [] : [`${use.app}: ${use.workload}/${use.container}: ${problem}`];
+    });
+}
+
+export function quotaFindings(analysis: StackAnalysis): string[] {
+    const pools = stackPools(analysis.render.sources.config);
+    return analysis.apps.flatMap((run) => quotaProblems(run, pools, programObjects(analysis)).map((p) => `${run.app.name}: ${p}`));
+}
+
+export function checkStack(analysis: StackAnalysis): Findings {
+    return {
+        catalog: catalogFindings(analysis),
+        admission: admissionFindings(analysis),
+        schemas: schemaFindings(analysis),
+        images: imageFindings(analysis),
+        quotas: quotaFindings(analysis),
+    };
+}
