@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
 import { platformSecretSpecs } from "../components/platform-secrets";
 import { ClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
-import { ClusterPolicy } from "@kubernetes-models/kyverno/kyverno.io/v1/ClusterPolicy";
 import { getPath } from "../components/addons/helm";
-import { clusterPolicy } from "../components/addons/kyverno-policies";
+import { policyExceptions, validatingPolicies, validatingPolicy } from "../components/addons/kyverno-policies";
 import { namespaceQuota, quotaHard } from "../components/budget";
-import { type CatalogApp, coreAddons, enabledGitopsApps } from "../components/catalog";
+import { type CatalogApp, coreAddons, enabledGitopsApps, withAcmeSolver } from "../components/catalog";
 import { reachable } from "../policy/lib/graph";
 import { coreEdges } from "../scripts/lib/graph";
 import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "../scripts/lib/harness";
@@ -13,9 +12,11 @@ import { type CapturedResource, ofType, type RunResult, runStackFileOk } from ".
 const releaseType = "kubernetes:helm.sh/v3:Release";
 const poolLabel = "fawkes.dev/pool";
 
+/** The core add-ons of a run, with the ACME solver pods their namespaces hold when certificates come from Let's Encrypt. */
 const catalogFor = (run: RunResult): CatalogApp[] => {
-    const o = run.outputs as { clusterProvider: "kind" | "eks" | "aks"; ha: boolean; ingressController: "traefik" | "ingress-nginx" };
-    return coreAddons({ provider: o.clusterProvider, ha: o.ha, ingressController: o.ingressController });
+    const o = run.outputs as { clusterProvider: "kind" | "eks" | "aks"; ha: boolean; ingressController: "traefik" | "ingress-nginx"; tls: { clusterIssuer: string } };
+    const acme = o.tls.clusterIssuer.startsWith("letsencrypt");
+    return coreAddons({ provider: o.clusterProvider, ha: o.ha, ingressController: o.ingressController }).map((app) => withAcmeSolver(app, acme));
 };
 const releaseOf = (run: RunResult, app: CatalogApp) => ofType(run, releaseType).find((r) => r.inputs.name === app.name)!;
 /** Whether `path` lies inside one of the secret paths the harness recorded. */
@@ -62,9 +63,10 @@ describe("platform core (mocked runs)", function () {
                 const run = runs[stack];
                 for (const app of catalogFor(run)) {
                     const values = releaseOf(run, app).inputs.values;
-                    for (const workload of app.workloads) {
+                    // Pods an operator makes (ACME solvers) take their resources from the issuer, not the chart.
+                    for (const workload of app.workloads.filter((w) => w.createdBy === undefined)) {
                         for (const c of workload.containers) {
-                            assert.ok(c.resourcesPath, `${app.name}/${c.name}: a core add-on's pods all come from its chart`);
+                            assert.ok(c.resourcesPath, `${app.name}/${c.name}: a core add-on's chart pods all take resources from its values`);
                             assert.deepEqual(getPath(values, c.resourcesPath), { requests: c.requests, limits: c.limits }, `${app.name} ${c.resourcesPath}`);
                         }
                         if (workload.replicasPath) {
@@ -76,6 +78,13 @@ describe("platform core (mocked runs)", function () {
                         }
                     }
                 }
+            });
+
+            it("counts an ACME solver pod in the quota of every namespace with a UI, on Let's Encrypt stacks only", () => {
+                const run = runs[stack];
+                const vault = catalogFor(run).find((a) => a.name === "vault")!;
+                const solvers = vault.workloads.filter((w) => w.name === "cm-acme-http-solver");
+                assert.equal(solvers.length, stack === "dev" ? 0 : 1);
             });
 
             it("gives every add-on namespace the fawkes labels, a quota derived from the catalog and a LimitRange", () => {
@@ -133,13 +142,18 @@ describe("platform core (mocked runs)", function () {
                 ...projects.map((p) => `Application:fawkes-platform -> ${p}`),
             ];
         };
-        const policies = ["disallow-host-namespaces", "disallow-latest-tag", "disallow-privileged-containers", "require-app-name-label", "require-requests-limits", "require-run-as-non-root"];
+        const families = ["disallow-host-namespaces", "disallow-latest-tag", "disallow-privileged-containers", "require-app-name-label", "require-requests-limits", "require-run-as-non-root"];
+        /** Kyverno's objects: each family's enforcing policy and audit twin, and the exceptions of the stack's apps, all after the release. */
+        const kyvernoEdges = (run: RunResult) => [
+            ...families.flatMap((p) => [`ValidatingPolicy:${p} -> release:kyverno`, `ValidatingPolicy:${p}-audit -> release:kyverno`]),
+            ...policyExceptions([...catalogFor(run), ...enabledGitopsApps({})]).map((e) => `PolicyException:${e.metadata.name} -> release:kyverno`),
+        ];
 
         it("dev: exactly the designed dependency edges between core components", () => {
             assert.deepEqual(
                 coreEdges(runs.dev),
                 [
-                    ...policies.map((p) => `ClusterPolicy:${p} -> release:kyverno`),
+                    ...kyvernoEdges(runs.dev),
                     "ClusterIssuer:fawkes-local-ca -> release:cert-manager",
                     "ClusterSecretStore:vault -> release:external-secrets",
                     "ClusterSecretStore:vault -> vault-role",
@@ -156,7 +170,7 @@ describe("platform core (mocked runs)", function () {
         it("prod: the same, with both ACME issuers, and no Vault layer until the operator's token is set", () => {
             const expected = (withVault: boolean) =>
                 [
-                    ...policies.map((p) => `ClusterPolicy:${p} -> release:kyverno`),
+                    ...kyvernoEdges(runs.prod),
                     "ClusterIssuer:letsencrypt -> release:cert-manager",
                     "ClusterIssuer:letsencrypt-staging -> release:cert-manager",
                     "ClusterSecretStore:vault -> release:external-secrets",
@@ -303,12 +317,14 @@ describe("platform core (mocked runs)", function () {
             assert.equal(customResources(runs.prod, "ClusterIssuer").length, 2);
         });
 
-        it("ClusterPolicies (kyverno.io/v1)", () => {
-            const found = customResources(runs.dev, "ClusterPolicy");
-            assert.equal(found.length, 6);
-            for (const r of found) {
-                new ClusterPolicy(r.inputs as ConstructorParameters<typeof ClusterPolicy>[0]).validate();
+        it("ValidatingPolicies and PolicyExceptions (policies.kyverno.io/v1): the designed objects (their CRD schemas: test/admission.spec.ts)", () => {
+            for (const run of Object.values(runs)) {
+                const byName = (objects: { metadata: unknown }[]) => objects.sort((a, b) => String((a.metadata as { name: string }).name).localeCompare((b.metadata as { name: string }).name));
+                const registered = (kind: string) => byName(customResources(run, kind).filter((r) => r.type.startsWith("kubernetes:policies.kyverno.io/v1:")).map((r) => r.inputs as { metadata: unknown }));
+                assert.deepEqual(registered("ValidatingPolicy"), byName(validatingPolicies()));
+                assert.deepEqual(registered("PolicyException"), byName(policyExceptions([...catalogFor(run), ...enabledGitopsApps({})])));
             }
+            assert.equal(customResources(runs.dev, "ValidatingPolicy").length, 12);
         });
 
         it("ClusterSecretStore and ExternalSecret (external-secrets.io/v1)", async () => {
@@ -324,32 +340,35 @@ describe("platform core (mocked runs)", function () {
             const broken = { ...store.inputs, spec: { provider: { vault: { server: 8200 } } } } as unknown as ConstructorParameters<typeof ClusterSecretStore>[0];
             assert.throws(() => new ClusterSecretStore(broken).validate(), "a malformed store is rejected");
         });
-
-        it("a malformed resource is rejected (the schemas really check)", () => {
-            const policy = clusterPolicy("require-requests-limits", []);
-            (policy.spec as { rules: unknown }).rules = "not a list";
-            assert.throws(() => new ClusterPolicy(policy as ConstructorParameters<typeof ClusterPolicy>[0]).validate());
-        });
     });
 
     describe("Kyverno policies", () => {
-        it("enforce in platform namespaces, audit elsewhere, and turn a documented exception into audit for that namespace only", () => {
+        it("enforce in platform namespaces, audit elsewhere, and turn a documented exception into a PolicyException for that app's workloads only", () => {
+            type Spec = { validationActions: string[]; failurePolicy?: string; matchConstraints: { namespaceSelector: unknown } };
+            const enforce = validatingPolicy("disallow-host-namespaces", "enforce");
+            const audit = validatingPolicy("disallow-host-namespaces", "audit");
+            assert.deepEqual((enforce.spec as Spec).validationActions, ["Deny"]);
+            assert.deepEqual((enforce.spec as Spec).matchConstraints.namespaceSelector, { matchLabels: { "app.kubernetes.io/part-of": "fawkes" } });
+            assert.equal(audit.metadata.name, "disallow-host-namespaces-audit");
+            assert.deepEqual((audit.spec as Spec).validationActions, ["Audit"]);
+            assert.equal((audit.spec as Spec).failurePolicy, "Ignore");
+            assert.deepEqual((audit.spec as Spec).matchConstraints.namespaceSelector, { matchExpressions: [{ key: "app.kubernetes.io/part-of", operator: "NotIn", values: ["fawkes"] }] });
+
             const app = coreAddons({ provider: "kind", ha: false, ingressController: "traefik" })[0];
-            const withException: CatalogApp = { ...app, policyExceptions: [{ policy: "disallow-host-namespaces", reason: "test" }] };
-            const policy = clusterPolicy("disallow-host-namespaces", [withException]) as { spec: { rules: { validate: { failureAction: string; failureActionOverrides: unknown[] } }[] } };
-            const [rule] = policy.spec.rules;
-            assert.equal(rule.validate.failureAction, "Audit");
-            assert.deepEqual(rule.validate.failureActionOverrides, [
-                {
-                    action: "Enforce",
-                    namespaceSelector: {
-                        matchLabels: { "app.kubernetes.io/part-of": "fawkes" },
-                        matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [app.namespace] }],
-                    },
-                },
+            const withException: CatalogApp = { ...app, policyExceptions: [{ policy: "disallow-host-namespaces", reason: "test", workloads: ["agent"] }] };
+            const [exception, ...more] = policyExceptions([app, withException]);
+            const spec = exception.spec as { policyRefs: unknown; matchConditions: { expression: string }[] };
+            assert.equal(more.length, 0, "one exception: only the app that documents one");
+            assert.equal(exception.metadata.namespace, "kyverno");
+            assert.equal(exception.metadata.annotations?.["fawkes.dev/reason"], "test");
+            assert.deepEqual(spec.policyRefs, [
+                { name: "disallow-host-namespaces", kind: "ValidatingPolicy" },
+                { name: "disallow-host-namespaces-audit", kind: "ValidatingPolicy" },
             ]);
-            const other = clusterPolicy("disallow-latest-tag", [withException]) as typeof policy;
-            assert.ok(other.spec.rules.every((r) => !JSON.stringify(r).includes("NotIn")));
+            assert.equal(spec.matchConditions[0].expression, `request.namespace == '${app.namespace}'`);
+            assert.match(spec.matchConditions[1].expression, /^\['agent'\]\.exists\(w, /);
+            assert.ok(JSON.stringify(validatingPolicies()).includes("NotIn") && !JSON.stringify(validatingPolicies()).includes(app.namespace), "the policies themselves name no app");
+            assert.throws(() => policyExceptions([{ ...app, policyExceptions: [{ policy: "no-such-policy", reason: "test", workloads: ["agent"] }] }]), /unknown policy no-such-policy/);
         });
     });
 });

@@ -85,16 +85,16 @@ const unsafeVariants: { guardrail: string; base: "dev" | "prod" | "prod-aks"; wh
     { guardrail: "aks-rbac", base: "prod-aks", what: "RBAC disabled", change: (r) => (find(r, "azure-native:containerservice:ManagedCluster").props.enableRBAC = false) },
     { guardrail: "aks-local-accounts-off-when-ha", base: "prod-aks", what: "local accounts enabled in ha", change: (r) => (find(r, "azure-native:containerservice:ManagedCluster").props.disableLocalAccounts = false) },
     { guardrail: "protect-stateful-when-ha", base: "prod", what: "an unprotected cluster in ha", change: (r) => (find(r, "aws:eks/cluster:Cluster").protect = false) },
-    {
+    ...["ValidatingPolicy", "PolicyException"].map((kind) => ({
         guardrail: "kyverno-before-cluster-policies",
-        base: "dev",
-        what: "a ClusterPolicy that does not wait for Kyverno",
-        change: (r) => {
+        base: "dev" as const,
+        what: `a ${kind} that does not wait for Kyverno`,
+        change: (r: AnalyzedResource[]) => {
             const kyverno = find(r, "kubernetes:helm.sh/v3:Release", "kyverno");
-            const policy = r.find((x) => x.type === "kubernetes:kyverno.io/v1:ClusterPolicy")!;
+            const policy = r.find((x) => x.type === `kubernetes:policies.kyverno.io/v1:${kind}`)!;
             policy.dependencies = policy.dependencies.filter((d) => d !== kyverno.urn);
         },
-    },
+    })),
     { guardrail: "platform-namespaces-have-quotas", base: "dev", what: "a platform namespace without quota", change: (r) => r.splice(r.indexOf(find(r, "kubernetes:core/v1:ResourceQuota")), 1) },
     { guardrail: "platform-namespaces-have-quotas", base: "dev", what: "a quota without CPU limits", change: (r) => delete ((find(r, "kubernetes:core/v1:ResourceQuota").props.spec as { hard: Record<string, string> }).hard["limits.cpu"]) },
 ];

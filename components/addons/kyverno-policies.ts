@@ -13,8 +13,8 @@
 //
 // Pods, and their controllers through autogen. Each policy matches exactly one rule, core v1
 // pods on CREATE and UPDATE, so Kyverno generates the checks of the pod controllers
-// (Deployments, StatefulSets, DaemonSets, ReplicaSets and Jobs, and CronJobs) from it: it
-// rewrites `object.spec` to the pod template's spec (object.spec.template.spec, or
+// (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs: its default, so
+// spec.autogen is left unset) from it: it rewrites `object.spec` to the pod template's spec (object.spec.template.spec, or
 // object.spec.jobTemplate.spec.template.spec for a CronJob) and `object.metadata` likewise, as
 // plain text over the whole policy spec. The expressions stay right after that rewrite: they
 // read only the pod's spec and metadata (never object.kind, nor object.metadata.name, which a
@@ -35,8 +35,9 @@
 // the workloads: the controller itself (which the autogen'd checks see; an exception's
 // conditions are not rewritten) and the objects it creates, which carry its name as a prefix
 // (`<deployment>-<hash>` ReplicaSets; pods with a generateName `<deployment>-<hash>-`,
-// `<daemonset>-` or `<job>-`, or a name `<statefulset>-<ordinal>`). The policies themselves are
-// never weakened.
+// `<daemonset>-`, `<job>-` or `<cronjob>-<time>-`, or a name `<statefulset>-<ordinal>`): the
+// name, or the generateName, is the workload's or starts with `<workload>-`. The policies
+// themselves are never weakened.
 
 import type { CatalogApp } from "../catalog";
 import { partOfLabel } from "../tenancy";
@@ -234,8 +235,9 @@ export function validatingPolicies(): Manifest[] {
 
 /** CEL: the object is one of `workloads`, or was made by one (its name or generateName starts with `<workload>-`). */
 export function workloadCondition(workloads: readonly string[]): string {
-    const named = (field: string) => `(has(object.metadata.${field}) && (object.metadata.${field} == w || object.metadata.${field}.startsWith(w + '-')))`;
-    return `[${workloads.map(celString).join(", ")}].exists(w, ${named("name")} || ${named("generateName")})`;
+    const name = "(has(object.metadata.name) && (object.metadata.name == w || object.metadata.name.startsWith(w + '-')))";
+    const generateName = "(has(object.metadata.generateName) && object.metadata.generateName.startsWith(w + '-'))";
+    return `[${workloads.map(celString).join(", ")}].exists(w, ${name} || ${generateName})`;
 }
 
 /** The PolicyExceptions of the catalog: one per app and policy, in Kyverno's namespace. */

@@ -25,7 +25,10 @@ export class Kyverno extends pulumi.ComponentResource {
 
     constructor(name: string, args: KyvernoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:addons:Kyverno", name, {}, opts);
-        const values = { features: { policyExceptions: policyExceptionFeature(args.app.namespace) } };
+        // Its hook Jobs' pods carry no app.kubernetes.io/name (Kyverno's webhooks skip its own
+        // namespace, but background scans still report them).
+        const hookLabels = { podLabels: { "app.kubernetes.io/name": "kyverno-hooks" } };
+        const values = { features: { policyExceptions: policyExceptionFeature(args.app.namespace) }, crds: { migration: hookLabels }, webhooksCleanup: hookLabels };
         this.release = addonRelease(name, { app: args.app, namespace: args.namespace, pool: args.pool, provider: args.provider, values }, { parent: this });
         // The policies.kyverno.io CRDs and Kyverno's webhooks come with the release.
         const create = (resourceName: string, manifest: k8s.apiextensions.CustomResourceArgs) =>

@@ -34,7 +34,7 @@ import type { AppDatabase, AppSecret, AppValuesContext, CatalogApp, GitOpsApp } 
 
 export * from "./types";
 export { coreAddons } from "./core";
-export { acmeSolver, acmeSolverLabels } from "./acme";
+export { acmeSolver, acmeSolverLabels, withAcmeSolver } from "./acme";
 export { platformPostgres } from "./apps/data";
 
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */

@@ -48,15 +48,19 @@ export const aksEntraOnlyWhenHa: StackValidationPolicy = {
     },
 };
 
+/** Kyverno's policy kinds: ClusterPolicies (kyverno.io), and ValidatingPolicies, PolicyExceptions and the other CEL kinds (policies.kyverno.io). */
+const isKyvernoPolicy = (type: string) => type.startsWith("kubernetes:kyverno.io/") || type.startsWith("kubernetes:policies.kyverno.io/");
+
 export const kyvernoBeforeClusterPolicies: StackValidationPolicy = {
     name: "kyverno-before-cluster-policies",
-    description: "Every Kyverno ClusterPolicy waits for the Kyverno release that brings its CRD and webhooks.",
+    description: "Every Kyverno policy object (ClusterPolicy, ValidatingPolicy, PolicyException, ...) waits for the Kyverno release that brings its CRD and webhooks.",
     enforcementLevel: "mandatory",
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-        for (const policy of args.resources.filter((r) => r.type.startsWith("kubernetes:kyverno.io/") && r.type.endsWith(":ClusterPolicy"))) {
+        for (const policy of args.resources.filter((r) => isKyvernoPolicy(r.type))) {
             const waitsForKyverno = [...transitiveDependencies(policy)].some((d) => d.type === "kubernetes:helm.sh/v3:Release" && d.props.chart === "kyverno");
             if (!waitsForKyverno) {
-                reportViolation(`ClusterPolicy ${policy.name} does not depend on the Kyverno Helm release; add dependsOn: [kyvernoRelease].`, policy.urn);
+                const kind = policy.type.split(":")[2];
+                reportViolation(`${kind} ${policy.name} does not depend on the Kyverno Helm release; add dependsOn: [kyvernoRelease].`, policy.urn);
             }
         }
     },

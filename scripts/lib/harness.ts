@@ -173,7 +173,7 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
                 const secretInputs: string[] = [];
                 const object = req.getObject() as { toJavaScript(): unknown } | undefined;
                 const inputs = decodeProperties(object?.toJavaScript() ?? {}, "", secretInputs) as Record<string, unknown>;
-                const providerRef = String(req.getProvider() ?? "");
+                const providerRef = (req.getProvider() as string | undefined) ?? "";
                 const captured: CapturedResource = {
                     type: req.getType() as string,
                     name: req.getName() as string,
@@ -210,8 +210,9 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
 
     const warnings: string[] = [];
     const originalWarn = pulumi.log.warn;
-    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (msg: string) => {
+    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (msg: string) => {
         warnings.push(msg);
+        return Promise.resolve();
     };
 
     // Pulumi records a stack trace for every resource it registers; under ts-node each trace
@@ -228,7 +229,7 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
         // require, not import(): under nodenext a dynamic import stays ESM and cannot load
         // the TypeScript entry point; the Pulumi language host also requires the program.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        await pulumi.runtime.runInPulumiStack(async () => require(program) as Record<string, unknown>);
+        await pulumi.runtime.runInPulumiStack(() => Promise.resolve(require(program) as Record<string, unknown>));
     } catch (e) {
         error = e as Error;
         reportedErrors.add(error);

@@ -45,7 +45,7 @@ export function admissionFindings(analysis: StackAnalysis, policies: readonly Ku
         for (const request of requests) {
             const result = admit(policies, { object: request, namespace: namespaceOf(namespace) });
             for (const v of result.verdicts.filter((x) => x.denies)) {
-                const what = request === placed ? `${object.kind} ${namespace}/${object.metadata.name || object.metadata.generateName || "?"}` : `its Pod ${request.metadata.name ?? request.metadata.generateName ?? ""}`;
+                const what = request === placed ? `${object.kind} ${namespace}/${object.metadata.name || placed.metadata.generateName || "?"}` : `its Pod ${request.metadata.name || request.metadata.generateName || ""}`;
                 problems.push(`${app}: ${what} is denied by ${v.policy}${v.autogen ? ` (autogen ${v.autogen})` : ""}: ${v.error ?? v.message}`);
             }
         }
