@@ -23,6 +23,7 @@ import { hookPhases } from "../scripts/render/helm-template";
 import { renderStack } from "../scripts/render/render";
 import { summary, writeOut } from "../scripts/render/report";
 import { allAppsVariant, renderTargets } from "../scripts/render/sources";
+import { schemaKubernetesVersion } from "../scripts/render/schemas";
 import { probeHelm, ToolchainError } from "../scripts/render/toolchain";
 import { stackNames } from "../scripts/lib/stacks";
 
@@ -46,6 +47,7 @@ describe("render: the upstream charts, offline", function () {
         }
         const notUpstream = [...provenance].filter(([, p]) => !p.startsWith("upstream-built") && !p.startsWith("published"));
         console.log(`      ${provenance.size} charts rendered; not upstream-built: ${notUpstream.map(([c, p]) => `${c} (${p})`).join(", ") || "none"}`);
+        console.log(`      schemas: Kubernetes ${schemaKubernetesVersion} API models and the CRDs the charts install`);
     });
 
     it("renders four targets: every stack file and dev with every optional app on", () => {
@@ -193,7 +195,9 @@ describe("render: the upstream charts, offline", function () {
                 for (const secret of a.render.sources.secretValues) {
                     assert.ok(!text.includes(secret), "a secret value reached --out");
                 }
-                const written = files.filter((f) => f.endsWith(".yaml")).flatMap((f) => parseAllDocuments(fs.readFileSync(f, "utf8")).map((d) => d.toJS() as K8sObject));
+                // Parse only the Secrets back: the CRDs make the rest slow to read.
+                const documents = files.filter((f) => f.endsWith(".yaml")).flatMap((f) => fs.readFileSync(f, "utf8").split(/^---$/m));
+                const written = documents.filter((d) => /^kind: Secret$/m.test(d)).flatMap((d) => parseAllDocuments(d).map((doc) => doc.toJS() as K8sObject));
                 const secrets = written.filter((o) => o.kind === "Secret" && (o.data || o.stringData));
                 assert.ok(secrets.length > 0, "the charts render Secrets with data");
                 for (const secret of secrets) {

@@ -90,27 +90,29 @@ export function summary(analysis: StackAnalysis, findings: Findings): string {
     return `${lines.join("\n")}\n`;
 }
 
-/** A copy of `value` with every secret string the program registered replaced. */
-function scrub(value: unknown, secrets: ReadonlySet<string>): unknown {
+/** One pattern matching any of the secret strings, longest first. */
+function secretPattern(secrets: ReadonlySet<string>): RegExp | undefined {
+    const escaped = [...secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return escaped.length === 0 ? undefined : new RegExp(escaped.join("|"), "g");
+}
+
+/** A copy of `value` with every match of `pattern` (a secret string the program registered) replaced. */
+function scrub(value: unknown, pattern: RegExp | undefined): unknown {
     if (typeof value === "string") {
-        let out = value;
-        for (const s of secrets) {
-            out = out.split(s).join(redacted);
-        }
-        return out;
+        return pattern === undefined ? value : value.replace(pattern, redacted);
     }
     if (Array.isArray(value)) {
-        return value.map((v) => scrub(v, secrets));
+        return value.map((v) => scrub(v, pattern));
     }
     if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, pattern)]));
     }
     return value;
 }
 
 /** An object as written to --out: Secrets keep their keys, never their values. */
-export function publishable(object: K8sObject, secrets: ReadonlySet<string>): K8sObject {
-    const copy = scrub(object, secrets) as K8sObject;
+export function publishable(object: K8sObject, secrets: ReadonlySet<string> | RegExp | undefined): K8sObject {
+    const copy = scrub(object, secrets instanceof Set ? secretPattern(secrets) : (secrets as RegExp | undefined)) as K8sObject;
     if (copy.kind === "Secret") {
         for (const field of ["data", "stringData"]) {
             const data = copy[field] as Record<string, unknown> | undefined;
@@ -125,7 +127,7 @@ export function publishable(object: K8sObject, secrets: ReadonlySet<string>): K8
 /** Writes `<dir>/<app>.yaml` per app (charts, setup Jobs, operator-made pods) and `<dir>/summary.txt`. */
 export function writeOut(dir: string, analysis: StackAnalysis, text: string): string[] {
     fs.mkdirSync(dir, { recursive: true });
-    const secrets = analysis.render.sources.secretValues;
+    const secrets = secretPattern(analysis.render.sources.secretValues);
     const byApp = new Map<string, K8sObject[]>();
     for (const { app, object } of analysis.objects) {
         byApp.set(app, [...(byApp.get(app) ?? []), publishable(object, secrets)]);
