@@ -114,13 +114,26 @@ export function quotaHard(quota: QuotaSpec): Record<string, string> {
     };
 }
 
-/** Steady-state requests and limits per pool. */
-export function poolDemand(apps: readonly CatalogApp[], nodesOf: (pool: string) => NodeCounts): Map<string, Footprint> {
+/**
+ * Steady-state requests and limits per pool, each pod on the pool it runs on: its workload's
+ * pool (or its app's), and a node agent's pods on every pool, one per node.
+ */
+export function poolDemand(apps: readonly CatalogApp[], pools: readonly { readonly name: string; readonly count: number }[]): Map<string, Footprint> {
     const demand = new Map<string, Footprint>();
+    const place = (pool: string, pod: Footprint, n: number) => {
+        const before = demand.get(pool) ?? { requests: zero, limits: zero };
+        demand.set(pool, { requests: add(before.requests, times(pod.requests, n)), limits: add(before.limits, times(pod.limits, n)) });
+    };
     for (const app of apps) {
-        const f = appFootprint(app, nodesOf(app.pool));
-        const before = demand.get(app.pool) ?? { requests: zero, limits: zero };
-        demand.set(app.pool, { requests: add(before.requests, f.requests), limits: add(before.limits, f.limits) });
+        for (const w of app.workloads.filter((x) => !isTransient(x))) {
+            const pod = podFootprint(w);
+            const home = w.pool ?? app.pool;
+            if (w.kind === "DaemonSet" && w.everyNode) {
+                pools.forEach((p) => place(p.name, pod, w.replicas * p.count));
+            } else {
+                place(home, pod, w.kind === "DaemonSet" ? w.replicas * (pools.find((p) => p.name === home)?.count ?? 0) : w.replicas);
+            }
+        }
     }
     return demand;
 }

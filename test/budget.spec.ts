@@ -85,9 +85,27 @@ describe("budget arithmetic", () => {
 
     it("counts only long-running pods in the steady-state footprint and the pool demand", () => {
         assert.deepEqual(appFootprint(sample, { pool: 3, cluster: 5 }).requests, { cpu: 550, memory: 406 * Mi });
-        const demand = poolDemand([sample, { ...sample, name: "other", pool: "ci" }], (pool) => ({ pool: pool === "apps" ? 3 : 1, cluster: 5 }));
+        const pools = [
+            { name: "apps", count: 3 },
+            { name: "ci", count: 1 },
+            { name: "platform", count: 1 },
+        ];
+        const demand = poolDemand([sample, { ...sample, name: "other", pool: "ci" }], pools);
         assert.deepEqual(demand.get("apps")!.requests, { cpu: 550, memory: 406 * Mi });
         assert.deepEqual(demand.get("ci")!.requests, { cpu: 450, memory: 306 * Mi });
+        assert.equal(demand.get("platform"), undefined);
+    });
+
+    it("places a node agent's pods on every pool, and a workload on its own pool where it has one", () => {
+        const pools = [
+            { name: "apps", count: 2 },
+            { name: "ci", count: 1 },
+        ];
+        const agent = { ...sample.workloads[2], everyNode: true };
+        const web = { ...sample.workloads[0], pool: "ci" };
+        const demand = poolDemand([{ ...sample, workloads: [agent, web] }], pools);
+        assert.deepEqual(demand.get("apps")!.requests, { cpu: 100, memory: 100 * Mi });
+        assert.deepEqual(demand.get("ci")!.requests, { cpu: 50 + 400, memory: 50 * Mi + 256 * Mi });
     });
 });
 

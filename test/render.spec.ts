@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
+import { poolDemand } from "../components/budget";
 import type { CatalogApp } from "../components/catalog";
 import { analyse, type StackAnalysis } from "../scripts/render/analysis";
 import { compareCatalog } from "../scripts/render/catalog-check";
@@ -23,7 +24,9 @@ import { hookPhases } from "../scripts/render/helm-template";
 import { renderStack } from "../scripts/render/render";
 import { summary, writeOut } from "../scripts/render/report";
 import { allAppsVariant, renderTargets } from "../scripts/render/sources";
+import { renderedPoolDemand } from "../scripts/render/pool-demand";
 import { schemaKubernetesVersion } from "../scripts/render/schemas";
+import { stackPools } from "../scripts/render/stack-apps";
 import { probeHelm, ToolchainError } from "../scripts/render/toolchain";
 import { stackNames } from "../scripts/lib/stacks";
 
@@ -78,6 +81,20 @@ describe("render: the upstream charts, offline", function () {
                     assert.deepEqual(checkStack(analysis(target.name))[check], []);
                 });
             }
+
+            it("requests, per pool, what the catalog says: the steady state as rendered equals poolDemand", () => {
+                const a = analysis(target.name);
+                const pools = stackPools(a.render.sources.config);
+                const rendered = renderedPoolDemand(a, pools);
+                const declared = poolDemand(
+                    a.apps.map((r) => r.app),
+                    pools,
+                );
+                assert.deepEqual([...rendered.keys()].sort(), [...declared.keys()].sort(), "pods on pools the catalog does not place them on (or on no pool)");
+                for (const [pool, r] of rendered) {
+                    assert.deepEqual({ cpu: r.cpu, memory: r.memory }, declared.get(pool)!.requests, pool);
+                }
+            });
 
             it("has committed generated facts that match the render", () => {
                 const file = factsFile(target.name);

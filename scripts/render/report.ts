@@ -14,7 +14,7 @@ import type { K8sObject } from "./helm-template";
 import { imageInventory } from "./images";
 import { renderedPoolDemand } from "./pool-demand";
 import { schemaKubernetesVersion } from "./schemas";
-import { nodeCounts, stackPools } from "./stack-apps";
+import { stackPools } from "./stack-apps";
 
 const redacted = "(redacted)";
 
@@ -30,7 +30,7 @@ export function poolRows(analysis: StackAnalysis): string[][] {
     const rendered = renderedPoolDemand(analysis, pools);
     const catalog = poolDemand(
         analysis.apps.map((r) => r.app),
-        nodeCounts(config),
+        pools,
     );
     const names = [...new Set([...pools.map((p) => p.name), ...rendered.keys()])];
     return [

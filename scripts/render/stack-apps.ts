@@ -1,7 +1,6 @@
 // The catalog entries a stack runs and the nodes its pools have: the same selection the
 // program makes in components/platform.ts, from the same functions.
 
-import type { NodeCounts } from "../../components/budget";
 import { type CatalogApp, stackCatalog } from "../../components/catalog";
 import { kindNodePools } from "../../components/cluster/kind-config";
 import { cloudNodePools, type NodePool } from "../../components/cluster/types";
@@ -13,11 +12,4 @@ export function stackApps(config: PlatformConfig): CatalogApp[] {
 
 export function stackPools(config: PlatformConfig): NodePool[] {
     return config.cluster.provider === "kind" ? kindNodePools(config.cluster) : cloudNodePools(config.cluster.pools);
-}
-
-/** Nodes of a pool and of the whole cluster, for DaemonSet pod counts. */
-export function nodeCounts(config: PlatformConfig): (pool: string) => NodeCounts {
-    const pools = stackPools(config);
-    const cluster = pools.reduce((n, p) => n + p.count, 0);
-    return (pool) => ({ pool: pools.find((p) => p.name === pool)?.count ?? 0, cluster });
 }
