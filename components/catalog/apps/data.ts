@@ -77,9 +77,6 @@ export function platformPostgresCluster(): GitOpsApp {
             fullnameOverride: platformPostgres.app,
             type: "postgresql",
             mode: "standalone",
-            // One pod on a ReadWriteOnce volume: replace it rather than surge a second one.
-            deploymentUpdate: { type: "Recreate" },
-            podLabels: { "app.kubernetes.io/name": "minio" },
             version: { postgresql: "17" },
             cluster: {
                 instances: 1,
