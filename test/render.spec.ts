@@ -147,6 +147,15 @@ describe("render: the upstream charts, offline", function () {
             assert.deepEqual(catalogFindings(analysis("dev")), []);
         });
 
+        it("a custom resource whose operator pods are not modelled", () => {
+            const a = analysis("dev");
+            const collector: K8sObject = { apiVersion: "opentelemetry.io/v1beta1", kind: "OpenTelemetryCollector", metadata: { name: "extra", namespace: "opentelemetry" }, spec: {} };
+            const withExtra: StackAnalysis = { ...a, objects: [...a.objects, { app: "opentelemetry-collector", origin: "chart", object: collector }] };
+            assert.deepEqual(catalogFindings(withExtra), [
+                "opentelemetry-collector: OpenTelemetryCollector opentelemetry/extra makes pods through the OpenTelemetry operator, which scripts/render/operator-pods.ts does not model",
+            ]);
+        });
+
         it("a pod label removed", () => {
             const broken = mutated((objects) => {
                 delete (find(objects, "Deployment", "backstage") as unknown as PodTemplateOf).spec.template.metadata.labels["app.kubernetes.io/name"];

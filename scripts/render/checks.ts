@@ -8,6 +8,7 @@ import type { StackAnalysis } from "./analysis";
 import { compareCatalog } from "./catalog-check";
 import type { K8sObject } from "./helm-template";
 import { imageInventory, imagePinProblem } from "./images";
+import { unmodelledPodMakers } from "./operator-pods";
 import { isPodMaker } from "./pods";
 import { quotaProblems } from "./quota-check";
 import { validateObject } from "./schemas";
@@ -21,7 +22,10 @@ export const checkNames: readonly CheckName[] = ["catalog", "admission", "schema
 const programObjects = (analysis: StackAnalysis) => analysis.render.sources.programObjects as K8sObject[];
 
 export function catalogFindings(analysis: StackAnalysis): string[] {
-    return analysis.apps.flatMap((run) => compareCatalog(run.app, run.rendered, run.operatorMade).map((p) => `${run.app.name}: ${p}`));
+    return [
+        ...analysis.apps.flatMap((run) => compareCatalog(run.app, run.rendered, run.operatorMade).map((p) => `${run.app.name}: ${p}`)),
+        ...unmodelledPodMakers(analysis.objects),
+    ];
 }
 
 /** The admission policies exactly as the program registers them with the cluster. */
