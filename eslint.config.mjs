@@ -30,4 +30,8 @@ export default tseslint.config(
         },
     },
     { files: ["**/*.mjs"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
+    {
+        files: ["**/*.cjs"],
+        languageOptions: { sourceType: "commonjs", globals: { process: "readonly", console: "readonly", require: "readonly", performance: "readonly" } },
+    },
 );

@@ -1,16 +1,23 @@
 // `npm run bench [-- --runs N]`
 //
-// Times the real program under mocks for each stack file (median of N runs, after one
-// warm-up) beside a one-resource program run the same way in the same process, and
-// reports the ratio, the number of resources, and the longest chain of Helm releases that
-// wait on each other after the cluster.
+// Measures how long the program takes to start and run, the way `pulumi preview` starts it:
+// a fresh Node process per run that loads the TypeScript program as the Pulumi CLI's Node.js
+// host does (scripts/bench-child.cjs: ts-node with the project's tsconfig.json, transpile-only
+// when it says noCheck), then runs it under the tests' mocks. Each stack file is timed beside
+// a bare program in the same run: scripts/bench-baseline.ts, one RandomString from
+// @pulumi/random, loaded and run the same way. Prints the median and spread of N runs
+// (default 5), the ratio to the bare program, the resources and the longest chain of Helm
+// releases that wait on each other.
 
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { type CapturedResource, type RunResult, runProgram, runStackFile, stackFileConfig } from "./lib/harness";
 import { option } from "./lib/args";
+import { type CapturedResource, projectRoot, runStackFile } from "./lib/harness";
 
 const stacks = ["dev", "prod", "prod-aks"];
 const releaseType = "kubernetes:helm.sh/v3:Release";
+const child = path.join(__dirname, "bench-child.cjs");
+export const baselineProgram = path.join(__dirname, "bench-baseline.ts");
 
 function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
@@ -18,15 +25,28 @@ function median(values: number[]): number {
     return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function timed(fn: () => Promise<RunResult>, runs: number): Promise<{ ms: number; result: RunResult }> {
-    let result = await fn(); // warm-up: module loading and compilation
+export interface Timing {
+    readonly median: number;
+    readonly min: number;
+    readonly max: number;
+    readonly typeChecked: boolean;
+}
+
+/** Wall time of `runs` fresh processes starting and running the program (ms). */
+export function timeStarts(stack: string, runs: number, program?: string): Timing {
     const times: number[] = [];
+    let typeChecked = false;
     for (let i = 0; i < runs; i++) {
         const start = process.hrtime.bigint();
-        result = await fn();
-        times.push(Number(process.hrtime.bigint() - start) / 1e6);
+        const result = spawnSync(process.execPath, [child, projectRoot, stack, ...(program ? [program] : [])], { encoding: "utf8" });
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        if (result.status !== 0) {
+            throw new Error(`the program for ${stack} failed to run: ${result.stderr.trim()}`);
+        }
+        typeChecked = (JSON.parse(result.stdout.trim().split("\n").pop()!) as { typeChecked: boolean }).typeChecked;
+        times.push(ms);
     }
-    return { ms: median(times), result };
+    return { median: median(times), min: Math.min(...times), max: Math.max(...times), typeChecked };
 }
 
 /** Most Helm releases on one dependency path (1 = all releases install side by side). */
@@ -49,17 +69,19 @@ export function longestReleaseChain(resources: readonly CapturedResource[]): num
 
 async function main(): Promise<void> {
     const runs = Number(option("runs", "5"));
-    const baselineProgram = path.join(__dirname, "bench-baseline.ts");
-    const baseline = await timed(() => runProgram("dev", stackFileConfig("dev"), { program: baselineProgram }), runs);
-    console.log(`median of ${runs} runs each, under Pulumi mocks (offline)\n`);
-    console.log(["stack", "resources", "median ms", "baseline ms", "ratio", "longest Helm chain"].join("\t"));
+    const seconds = (ms: number) => (ms / 1000).toFixed(2);
+    const spread = (t: Timing) => `${seconds(t.min)}–${seconds(t.max)}`;
+    const baseline = timeStarts("dev", runs, baselineProgram);
+    console.log(`fresh process per run, ${runs} runs each, loaded as the Pulumi CLI loads the program (${baseline.typeChecked ? "type-checked" : "transpile-only"}), under mocks`);
+    console.log(`bare program (one RandomString): median ${seconds(baseline.median)} s (${spread(baseline)} s)\n`);
+    console.log(["stack", "resources", "median s", "spread s", "ratio to bare", "longest Helm chain"].join("\t"));
     for (const stack of stacks) {
-        // runStackFile, not the cached runStackFileOk: every run must really run the program.
-        const { ms, result } = await timed(() => runStackFile(stack), runs);
-        if (result.error) {
-            throw result.error;
+        const timing = timeStarts(stack, runs);
+        const run = await runStackFile(stack);
+        if (run.error) {
+            throw run.error;
         }
-        console.log([stack, result.resources.length, ms.toFixed(0), baseline.ms.toFixed(0), (ms / baseline.ms).toFixed(1), longestReleaseChain(result.resources)].join("\t"));
+        console.log([stack, run.resources.length, seconds(timing.median), spread(timing), (timing.median / baseline.median).toFixed(2), longestReleaseChain(run.resources)].join("\t"));
     }
 }
 

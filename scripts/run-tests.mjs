@@ -22,7 +22,9 @@ function check(title, command, args) {
     });
 }
 
-const staticChecks = Promise.all([check("tsc --noEmit", bin("tsc"), ["--noEmit", "-p", root]), check("eslint", bin("eslint"), ["."])]);
+// tsconfig.json says noCheck (for the Pulumi CLI's start-up); the suite type-checks regardless.
+const typeCheckArgs = ["--noEmit", "--noCheck", "false", "-p"];
+const staticChecks = Promise.all([check("tsc --noEmit --noCheck false", bin("tsc"), [...typeCheckArgs, root]), check("eslint", bin("eslint"), ["."])]);
 
 require("ts-node").register({ transpileOnly: true, project: path.join(root, "tsconfig.json") });
 const Mocha = require("mocha");

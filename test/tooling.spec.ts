@@ -87,3 +87,35 @@ describe("reports", function () {
         assert.match(strict.verdict, /^over budget: platform cpu/);
     });
 });
+
+describe("type-checking", function () {
+    this.timeout(120_000);
+
+    it("is off when the Pulumi CLI starts the program (tsconfig noCheck), on in npm test: a planted type error fails the suite's tsc", () => {
+        const tsconfig = fs.readFileSync(path.join(projectRoot, "tsconfig.json"), "utf8");
+        assert.match(tsconfig, /"noCheck": true/);
+        const runner = fs.readFileSync(path.join(projectRoot, "scripts", "run-tests.mjs"), "utf8");
+        const args = /const typeCheckArgs = (\[[^\]]*\]);/.exec(runner);
+        assert.ok(args, "scripts/run-tests.mjs names the arguments it type-checks with");
+        const typeCheckArgs = JSON.parse(args[1]) as string[];
+        assert.deepEqual(typeCheckArgs.slice(0, 3), ["--noEmit", "--noCheck", "false"]);
+        // A project of one file with a type error, under the project's own tsconfig (outside the
+        // folders the suite's own tsc and eslint read, which run at the same time).
+        const cache = path.join(projectRoot, "node_modules", ".cache");
+        fs.mkdirSync(cache, { recursive: true });
+        const dir = fs.mkdtempSync(path.join(cache, "fawkes-planted-"));
+        try {
+            fs.writeFileSync(path.join(dir, "planted.ts"), 'const count: number = "three";\nexport default count;\n');
+            fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ extends: path.join(projectRoot, "tsconfig.json"), include: ["planted.ts"], exclude: [], compilerOptions: { rootDir: "." } }));
+            const tsc = path.join(projectRoot, "node_modules", ".bin", "tsc");
+            const checked = spawnSync(tsc, [...typeCheckArgs, dir], { encoding: "utf8" });
+            assert.notEqual(checked.status, 0);
+            assert.match(checked.stdout, /planted\.ts\(1,7\): error TS2322/);
+            // The same file passes when only transpiled, which is what noCheck gives the CLI.
+            const transpiled = spawnSync(tsc, ["--noEmit", "-p", dir], { encoding: "utf8" });
+            assert.equal(transpiled.status, 0, transpiled.stdout);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
