@@ -16,7 +16,9 @@ import { poolDemand } from "../components/budget";
 import type { CatalogApp } from "../components/catalog";
 import { analyse, type StackAnalysis } from "../scripts/render/analysis";
 import { compareCatalog } from "../scripts/render/catalog-check";
-import { admissionFindings, catalogFindings, checkNames, checkStack, imageFindings, quotaFindings, schemaFindings } from "../scripts/render/checks";
+import { functionProblems } from "../scripts/render/admission";
+import { admissionFindings, admissionPolicies, catalogFindings, checkNames, checkStack, imageFindings, kyvernoSettings, quotaFindings, schemaFindings } from "../scripts/render/checks";
+import { imagePinProblem } from "../scripts/render/images";
 import { chartId, resolveChart } from "../scripts/render/charts";
 import { factsFile, factsText, stackFacts } from "../scripts/render/facts";
 import type { K8sObject } from "../scripts/render/helm-template";
@@ -48,8 +50,10 @@ describe("render: the upstream charts, offline", function () {
                 provenance.set(chartId(c.install.pin), `${c.chart.provenance}, from ${c.chart.from === "mirror" ? "the mirror" : c.chart.from}`);
             }
         }
-        const notUpstream = [...provenance].filter(([, p]) => !p.startsWith("upstream-built") && !p.startsWith("published"));
-        console.log(`      ${provenance.size} charts rendered; not upstream-built: ${notUpstream.map(([c, p]) => `${c} (${p})`).join(", ") || "none"}`);
+        console.log(`      ${provenance.size} charts rendered:`);
+        for (const [chart, p] of [...provenance].sort()) {
+            console.log(`        ${chart}: ${p}`);
+        }
         console.log(`      schemas: Kubernetes ${schemaKubernetesVersion} API models and the CRDs the charts install`);
     });
 
@@ -74,6 +78,16 @@ describe("render: the upstream charts, offline", function () {
             it("leaves helm test hooks out of the render", () => {
                 const tests = analysis(target.name).objects.filter((o) => hookPhases(o.object).some((h) => h.startsWith("test")));
                 assert.deepEqual(tests, []);
+            });
+
+            it("registers only admission policies whose every function the offline evaluator implements", () => {
+                assert.deepEqual(functionProblems(admissionPolicies(analysis(target.name))), []);
+            });
+
+            it("admits with the rendered Kyverno's own settings: exceptions on, from the kyverno namespace", () => {
+                const settings = kyvernoSettings(analysis(target.name));
+                assert.deepEqual(settings.policyExceptions, { enabled: true, namespace: "kyverno" });
+                assert.ok(settings.webhookNamespaceSelector, "the webhooks' namespace selector comes from Kyverno's ConfigMap");
             });
 
             for (const check of checkNames) {
@@ -189,6 +203,38 @@ describe("render: the upstream charts, offline", function () {
                 (find(objects, "Deployment", "backstage") as unknown as PodTemplateOf).spec.template.spec.containers[0].resourcez = {};
             });
             assert.deepEqual(schemaFindings(broken), ["backstage: Deployment backstage/backstage: spec.template.spec.containers[0].resourcez: unknown field"]);
+        });
+
+        it("a Kyverno that does not honour exceptions: the excepted pods are denied", () => {
+            const a = analysis("dev");
+            const charts = a.render.charts.map((c) => {
+                if (c.install.app !== "kyverno") {
+                    return c;
+                }
+                const objects = structuredClone(c.objects) as K8sObject[];
+                const controller = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "kyverno-admission-controller") as unknown as PodTemplateOf & { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+                const container = controller.spec.template.spec.containers[0];
+                container.args = container.args.map((arg) => (arg === "--enablePolicyException=true" ? "--enablePolicyException=false" : arg));
+                return { ...c, objects };
+            });
+            const found = admissionFindings({ ...a, render: { ...a.render, charts } });
+            assert.ok(found.some((f) => f.startsWith("kube-prometheus-stack: DaemonSet monitoring/kube-prometheus-stack-prometheus-node-exporter is denied by disallow-host-namespaces")), found.join("\n"));
+            assert.ok(found.some((f) => f.startsWith("fluent-bit: DaemonSet fluent-bit/fluent-bit is denied by require-run-as-non-root")), found.join("\n"));
+        });
+
+        it("a pod in a namespace the program does not create", () => {
+            const a = analysis("dev");
+            const orphan: K8sObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "stray", namespace: "nowhere" }, spec: { containers: [{ name: "x", image: "busybox:1.37.0" }] } };
+            assert.deepEqual(admissionFindings({ ...a, objects: [...a.objects, { app: "loki", origin: "chart", object: orphan }] }), [
+                "loki: Pod stray runs in namespace nowhere, which the program does not create (with its labels, quota and limit range)",
+            ]);
+        });
+
+        it("tags that float or digests that are malformed, and tags that are pinned", () => {
+            const floating = ["redis:7-alpine", "node:20-slim", "python:3.12-slim", "nginx:alpine", "jenkins/jenkins:lts-jdk21", "sonarqube:community", "x@sha256:abc", "app", "registry:5000/app", "mysql:8", "alpine:3.16", "img:latest"];
+            const pinned = ["mysql:8.4.7", "alpine:3.20.3", "redis:8.2.3-alpine", "quay.io/prometheus/prometheus:v3.14.0-distroless", "jenkins/inbound-agent:3385.vf1123fb_515da_-1", "quay.io/minio/minio:RELEASE.2024-12-18T13-15-44Z", `app@sha256:${"a".repeat(64)}`, "registry:5000/app:1.2.3"];
+            assert.deepEqual(floating.filter((i) => imagePinProblem(i) === undefined), []);
+            assert.deepEqual(pinned.filter((i) => imagePinProblem(i) !== undefined), []);
         });
 
         it("a floating tag", () => {

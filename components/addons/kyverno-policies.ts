@@ -235,8 +235,13 @@ export function validatingPolicies(): Manifest[] {
 
 /** CEL: the object is one of `workloads`, or was made by one (its name or generateName starts with `<workload>-`). */
 export function workloadCondition(workloads: readonly string[]): string {
-    const name = "(has(object.metadata.name) && (object.metadata.name == w || object.metadata.name.startsWith(w + '-')))";
-    const generateName = "(has(object.metadata.generateName) && object.metadata.generateName.startsWith(w + '-'))";
+    // The controller itself, a StatefulSet's pods `<w>-<ordinal>`, and the pods a controller
+    // names by generateName: `<w>-` (DaemonSet, Job), `<w>-<hash>-` for a Deployment's
+    // ReplicaSet (the hash in Kubernetes' SafeEncodeString alphabet, no vowels) and
+    // `<w>-<minutes>-` for a CronJob's Job. Not another workload named `<w>-<word>`.
+    const name = "(has(object.metadata.name) && (object.metadata.name == w || object.metadata.name.matches('^' + w + '-[0-9]+$')))";
+    const generateName =
+        "(has(object.metadata.generateName) && (object.metadata.generateName == w + '-' || object.metadata.generateName.matches('^' + w + '-([bcdfghjklmnpqrstvwxz2456789]{1,10}|[0-9]{1,12})-$')))";
     return `[${workloads.map(celString).join(", ")}].exists(w, ${name} || ${generateName})`;
 }
 

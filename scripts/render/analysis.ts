@@ -39,14 +39,16 @@ export function analyse(render: StackRender): StackAnalysis {
     const chartOf = (name: string) => render.charts.find((c) => c.install.app === name);
     const treeIn = (namespace: string) => render.tree.filter((o) => o.metadata.namespace === namespace);
     const rendered = new Map(apps.map((app) => [app.name, [...podMakers(chartOf(app.name)?.objects ?? [], app.namespace), ...podMakers(treeIn(app.namespace), app.namespace)]]));
-    // Trivy scans every pod; its scan Job is as wide as the widest one.
-    const widestPod = Math.max(...[...rendered.values()].flat().map(width));
-    const made = operatorObjects({
-        objectsOf: (name) => (chartOf(name)?.objects ?? []).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? chartOf(name)!.install.namespace } })),
+    const inputs = {
+        objectsOf: (name: string) => (chartOf(name)?.objects ?? []).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? chartOf(name)!.install.namespace } })),
         apps: apps.map((a) => ({ name: a.name, namespace: a.namespace })),
         programObjects: render.sources.programObjects as K8sObject[],
-        widestPod,
-    });
+    };
+    // Trivy scans every pod of the platform's namespaces, operator-made ones too: its scan Job
+    // is as wide as the widest of them (a first pass finds the operator-made pods).
+    const firstPass = operatorObjects({ ...inputs, widestPod: 1 }).filter((o) => o.operator !== "trivy-operator").map(asPodMaker);
+    const widestPod = Math.max(...[...rendered.values()].flat().map(width), ...firstPass.map(width));
+    const made = operatorObjects({ ...inputs, widestPod });
     const runs = apps.map(
         (app): AppRun => ({
             app,

@@ -3,7 +3,7 @@
 // object validates against its schema, every image is pinned, every namespace's pods fit its
 // quota. `npm test` asserts each is empty; `npm run render` prints them.
 
-import { admit, type KubeObject, podFromController } from "./admission";
+import { admit, type AdmitOptions, type KubeObject, podFromController } from "./admission";
 import type { StackAnalysis } from "./analysis";
 import { compareCatalog } from "./catalog-check";
 import type { K8sObject } from "./helm-template";
@@ -37,17 +37,41 @@ export const admissionPolicies = (analysis: StackAnalysis) =>
  * (Kyverno's autogen rules see its pod template as rendered, without LimitRange defaults),
  * then the Pod it creates, with the namespace's LimitRange defaults applied.
  */
+/**
+ * How the rendered Kyverno is configured to admit: whether it honours PolicyExceptions and
+ * from which namespace (its admission controller's flags), and which namespaces its
+ * webhooks see (the `webhooks` entry of its ConfigMap).
+ */
+export function kyvernoSettings(analysis: StackAnalysis): AdmitOptions {
+    const objects = analysis.render.charts.find((c) => c.install.app === "kyverno")?.objects ?? [];
+    const controller = objects.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-admission-controller"));
+    const containers = (controller?.spec as { template?: { spec?: { containers?: { args?: string[] }[] } } } | undefined)?.template?.spec?.containers ?? [];
+    const flag = (name: string) => containers.flatMap((c) => c.args ?? []).find((a) => a.startsWith(`--${name}=`))?.split("=", 2)[1];
+    const config = objects.find((o) => o.kind === "ConfigMap" && (o.data as Record<string, string> | undefined)?.webhooks !== undefined);
+    const webhooks = config ? (JSON.parse((config.data as Record<string, string>).webhooks) as { namespaceSelector?: AdmitOptions["webhookNamespaceSelector"] }) : undefined;
+    return {
+        policyExceptions: { enabled: flag("enablePolicyException") === "true", namespace: flag("exceptionNamespace") ?? "" },
+        ...(webhooks?.namespaceSelector ? { webhookNamespaceSelector: webhooks.namespaceSelector } : {}),
+    };
+}
+
 export function admissionFindings(analysis: StackAnalysis, policies: readonly KubeObject[] = admissionPolicies(analysis)): string[] {
     const objects = programObjects(analysis);
-    const namespaceOf = (name: string) => objects.find((o) => o.kind === "Namespace" && o.metadata.name === name) ?? { apiVersion: "v1", kind: "Namespace", metadata: { name } };
+    const settings = kyvernoSettings(analysis);
     const limitRangesIn = (name: string) => objects.filter((o) => o.kind === "LimitRange" && o.metadata.namespace === name) as KubeObject[];
     const problems: string[] = [];
     for (const { app, object } of analysis.objects.filter((o) => isPodMaker(o.object))) {
         const namespace = object.metadata.namespace ?? analysis.apps.find((r) => r.app.name === app)?.app.namespace ?? "";
+        const namespaceObject = objects.find((o) => o.kind === "Namespace" && o.metadata.name === namespace) as KubeObject | undefined;
+        if (namespaceObject === undefined) {
+            // Unlabelled, it would meet only the audit policies: nothing would be checked.
+            problems.push(`${app}: ${object.kind} ${object.metadata.name} runs in namespace ${namespace}, which the program does not create (with its labels, quota and limit range)`);
+            continue;
+        }
         const placed = { ...object, metadata: { ...object.metadata, namespace } } as KubeObject;
         const requests = object.kind === "Pod" ? [placed] : [placed, podFromController(placed, limitRangesIn(namespace))];
         for (const request of requests) {
-            const result = admit(policies, { object: request, namespace: namespaceOf(namespace) });
+            const result = admit(policies, { object: request, namespace: namespaceObject }, settings);
             for (const v of result.verdicts.filter((x) => x.denies)) {
                 const what = request === placed ? `${object.kind} ${namespace}/${object.metadata.name || placed.metadata.generateName || "?"}` : `its Pod ${request.metadata.name || request.metadata.generateName || ""}`;
                 problems.push(`${app}: ${what} is denied by ${v.policy}${v.autogen ? ` (autogen ${v.autogen})` : ""}: ${v.error ?? v.message}`);

@@ -13,7 +13,8 @@ export interface ImageUse {
     readonly container: string;
 }
 
-const channelTags = new Set(["latest", "stable", "edge", "main", "master", "nightly", "dev", "develop", "canary", "rolling"]);
+/** Tags that name a channel rather than a release, alone or with a variant (`lts-jdk21`, `stable-alpine`). */
+const channel = /^(latest|stable|edge|main|master|nightly|dev|develop|canary|rolling|lts|community|current|alpine|slim)([-_.]|$)/i;
 
 /** The registry an image reference pulls from (Docker Hub when the first segment is not a host). */
 export function registryOf(image: string): string {
@@ -23,8 +24,8 @@ export function registryOf(image: string): string {
 
 /** Why an image reference is not pinned, or undefined when it is (an exact tag, or a digest). */
 export function imagePinProblem(image: string): string | undefined {
-    if (/@sha256:[0-9a-f]{64}$/.test(image)) {
-        return undefined;
+    if (image.includes("@")) {
+        return /@sha256:[0-9a-f]{64}$/.test(image) ? undefined : `${image} has a malformed digest (sha256 and 64 hex digits)`;
     }
     const lastSegment = image.slice(image.lastIndexOf("/") + 1);
     const colon = lastSegment.lastIndexOf(":");
@@ -32,10 +33,11 @@ export function imagePinProblem(image: string): string | undefined {
         return `${image === "" ? "(empty image)" : image} has no tag or digest`;
     }
     const tag = lastSegment.slice(colon + 1);
-    if (channelTags.has(tag.toLowerCase())) {
+    if (channel.test(tag) || !/\d/.test(tag)) {
         return `${image} uses the floating tag ${tag}`;
     }
-    if (/^v?\d+(\.\d+)?$/.test(tag)) {
+    // A bare major or major.minor, with or without a variant (`8`, `3.16`, `7-alpine`, `3.12-slim`).
+    if (/^v?\d+(\.\d+)?(-[a-z][a-z0-9.-]*)?$/i.test(tag)) {
         return `${image} uses ${tag}, a major or minor series that floats over releases; pin the full version or a digest`;
     }
     return undefined;

@@ -96,9 +96,18 @@ function cnpgPods(cluster: K8sObject, operatorImage: string, app: string): Opera
     const initdb = manifest("Job", "batch/v1", `${name}-1-initdb`, namespace, {
         spec: { template: podTemplate(labels({ "cnpg.io/jobRole": "initdb", "cnpg.io/instanceName": `${name}-1` }), podSpec(container("initdb", image), "Never")) },
     });
+    // Every instance beyond the first joins through its own Job, `<cluster>-<n>-join`.
+    const joins = Array.from({ length: Math.max(0, instances - 1) }, (_, i) => {
+        const instanceName = `${name}-${i + 2}`;
+        const join = manifest("Job", "batch/v1", `${instanceName}-join`, namespace, {
+            spec: { template: podTemplate(labels({ "cnpg.io/jobRole": "join", "cnpg.io/instanceName": instanceName }), podSpec(container("join", image), "Never")) },
+        });
+        return { operator: "cloudnative-pg", app, workload: `${instanceName}-join`, object: join, count: 1 };
+    });
     return [
         { operator: "cloudnative-pg", app, workload: name, object: instance, count: instances },
         { operator: "cloudnative-pg", app, workload: `${name}-1-initdb`, object: initdb, count: 1 },
+        ...joins,
     ];
 }
 
@@ -173,11 +182,13 @@ function prometheusLike(kind: "Prometheus" | "Alertmanager", cr: K8sObject, flag
         ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
         ...(spec.hostNetwork === true ? { hostNetwork: true } : {}),
     };
-    const replicas = Number(spec.replicas ?? 1) * (kind === "Prometheus" ? Number(spec.shards ?? 1) : 1);
+    const replicas = Number(spec.replicas ?? 1);
     const statefulSet = manifest("StatefulSet", "apps/v1", `${short}-${name}`, namespace, {
         spec: { replicas: Number(spec.replicas ?? 1), serviceName: `${short}-operated`, selector: { matchLabels: labels }, template: podTemplate(labels, podSpec) },
     });
-    return { operator, app, workload: `${short}-${name}`, object: statefulSet, count: replicas === 0 ? 0 : 1 };
+    // Each Prometheus shard is a StatefulSet of its own (`prometheus-<name>-shard-<n>` beyond the first), all alike.
+    const shards = kind === "Prometheus" ? Number(spec.shards ?? 1) : 1;
+    return { operator, app, workload: `${short}-${name}`, object: statefulSet, count: replicas === 0 ? 0 : shards };
 }
 
 // --- trivy-operator 0.32 (pkg/plugins/trivy/image.go GetPodSpecForImageScan, pkg/vulnerabilityreport/builder.go) ---
@@ -273,11 +284,11 @@ function jenkinsAgents(configs: K8sObject[], app: string, namespace: string): Op
                                 limits: { ...(c.resourceLimitCpu !== undefined ? { cpu: String(c.resourceLimitCpu) } : {}), ...(c.resourceLimitMemory ? { memory: c.resourceLimitMemory } : {}) },
                             },
                             securityContext: {
+                                // The restricted-PSS injector fills these on every container where they are unset.
+                                ...(restricted ? { allowPrivilegeEscalation: false, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, capabilities: { drop: ["ALL"] } } : {}),
                                 ...(c.runAsUser !== undefined ? { runAsUser: c.runAsUser } : {}),
                                 ...(c.runAsGroup !== undefined ? { runAsGroup: c.runAsGroup } : {}),
                                 ...(String(c.privileged) === "true" ? { privileged: true } : {}),
-                                // The restricted-PSS injector fills these on every container where they are unset.
-                                ...(restricted ? { allowPrivilegeEscalation: false, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, capabilities: { drop: ["ALL"] } } : {}),
                             },
                         }),
                     );
@@ -432,10 +443,12 @@ export function operatorObjects(inputs: OperatorInputs): OperatorObject[] {
     for (const issuer of inputs.programObjects.filter((o) => o.kind === "ClusterIssuer")) {
         // One solver pod per namespace whose Ingresses ask this issuer for a certificate.
         for (const app of inputs.apps) {
-            const asks = inputs.objectsOf(app.name).some((o) => o.kind === "Ingress" && o.metadata.annotations?.["cert-manager.io/cluster-issuer"] === issuer.metadata.name);
-            const solver = asks ? acmeSolverPod(issuer, flags, app.name, app.namespace) : undefined;
+            const ingresses = inputs.objectsOf(app.name).filter((o) => o.kind === "Ingress" && o.metadata.annotations?.["cert-manager.io/cluster-issuer"] === issuer.metadata.name);
+            // cert-manager's ingress-shim asks for one certificate per TLS secret, and solves one challenge per host at once.
+            const hosts = new Set(ingresses.flatMap((o) => ((o.spec as { tls?: { hosts?: string[] }[] }).tls ?? []).flatMap((t) => t.hosts ?? [])));
+            const solver = hosts.size > 0 ? acmeSolverPod(issuer, flags, app.name, app.namespace) : undefined;
             if (solver) {
-                out.push(solver);
+                out.push({ ...solver, count: hosts.size });
             }
         }
     }

@@ -83,7 +83,7 @@ export function podMakers(objects: readonly K8sObject[], defaultNamespace: strin
     }));
 }
 
-/** Every container of a pod spec, init and ephemeral ones included. */
+/** Every container and init container of a pod spec (ephemeral containers are added to running pods, never rendered). */
 export function allContainers(spec: PodSpecLike): { container: ContainerLike; init: boolean }[] {
     return [...spec.containers.map((container) => ({ container, init: false })), ...(spec.initContainers ?? []).map((container) => ({ container, init: true }))];
 }

@@ -13,6 +13,7 @@ import { checkNames, type Findings } from "./checks";
 import type { K8sObject } from "./helm-template";
 import { imageInventory } from "./images";
 import { renderedPoolDemand } from "./pool-demand";
+import { podsAtOnce } from "./quota-check";
 import { schemaKubernetesVersion } from "./schemas";
 import { stackPools } from "./stack-apps";
 
@@ -54,7 +55,8 @@ export function summary(analysis: StackAnalysis, findings: Findings): string {
         `  schemas: Kubernetes ${schemaKubernetesVersion} API models, and the CRDs the platform's charts install`,
         "",
     ];
-    const chartRows = [["app", "chart", "installer", "provenance", "from", "objects", "pod makers", "notes"]];
+    const pools = stackPools(sources.config);
+    const chartRows = [["app", "chart", "installer", "provenance", "from", "objects", "pod makers", "pods", "notes"]];
     for (const c of render.charts) {
         const run = analysis.apps.find((r) => r.app.name === c.install.app);
         const notes = [c.testHooks > 0 ? `${c.testHooks} helm test hook(s) left out` : "", c.callsLookup ? "calls lookup (renders differently offline)" : "", c.apiVersions.length > 0 ? "CRD-gated templates on" : ""].filter(Boolean);
@@ -66,6 +68,7 @@ export function summary(analysis: StackAnalysis, findings: Findings): string {
             c.chart.from === "mirror" ? "mirror" : "repository",
             String(c.objects.length),
             String(run?.rendered.length ?? 0),
+            String((run?.rendered ?? []).reduce((n, p) => n + podsAtOnce(p, pools), 0)),
             notes.join("; "),
         ]);
     }
