@@ -36,6 +36,8 @@ export interface KindClusterConfig extends ClusterBase {
     readonly provider: "kind";
     /** The control-plane node, declared like a pool for budgeting. */
     readonly controlPlane: { readonly cpu: number; readonly memoryGiB: number };
+    /** Pull-through registry caches on the Docker host, used by every node as mirrors. */
+    readonly imageCache: boolean;
 }
 
 export interface EksClusterConfig extends ClusterBase {
@@ -71,6 +73,8 @@ export interface PlatformConfig {
      * `fawkes:vaultToken`). Unset until then; dev stacks use the generated root token.
      */
     readonly vaultToken?: pulumi.Output<string>;
+    /** Secret `fawkes:dockerHubCredentials` (JSON `{"username", "token"}`) for the docker.io image cache of a kind stack. */
+    readonly dockerHubCredentials?: pulumi.Output<string>;
     /** Things that are allowed but deserve a warning at preview. */
     readonly warnings: readonly string[];
 }

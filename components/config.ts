@@ -80,6 +80,8 @@ export interface RawConfig {
     readonly ha?: string;
     /** Secret `fawkes:vaultToken`; only whether it is set matters to validation. */
     readonly vaultToken?: pulumi.Output<string>;
+    /** Secret `fawkes:dockerHubCredentials`, `{"username": ..., "token": ...}` for the docker.io image cache. */
+    readonly dockerHubCredentials?: pulumi.Output<string>;
     /** `aws:region`, the fallback for `fawkes:cluster.region`. */
     readonly awsRegion?: string;
     /** `azure-native:location`, the fallback for `fawkes:cluster.location`. */
@@ -99,6 +101,7 @@ export function loadConfig(): PlatformConfig {
         apps: fawkes.get("apps"),
         ha: fawkes.get("ha"),
         vaultToken: fawkes.getSecret("vaultToken"),
+        dockerHubCredentials: fawkes.getSecret("dockerHubCredentials"),
         awsRegion: new pulumi.Config("aws").get("region"),
         azureLocation: new pulumi.Config("azure-native").get("location"),
     };
@@ -127,6 +130,9 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     if (raw.vaultToken !== undefined && !ha) {
         problems.add("fawkes:vaultToken", "[secret]", "unset: it is for ha stacks, after Vault's one-time init; dev Vault uses its generated root token");
     }
+    if (raw.dockerHubCredentials !== undefined && cluster !== undefined && !(cluster.provider === "kind" && cluster.imageCache)) {
+        problems.add("fawkes:dockerHubCredentials", "[secret]", "unset: only a kind stack's docker.io image cache (fawkes:cluster.imageCache, on by default) uses it");
+    }
     if (cluster !== undefined && ingress !== undefined && apps !== undefined) {
         checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller }, apps);
     }
@@ -146,6 +152,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         apps: apps!,
         ha,
         vaultToken: raw.vaultToken,
+        dockerHubCredentials: raw.dockerHubCredentials,
         warnings,
     };
     return deepFreeze(config);
@@ -192,7 +199,7 @@ export function defaultClusterName(stack: string): string {
 
 const commonClusterFields = ["provider", "name", "kubernetesVersion", "pools"];
 const clusterFields: Readonly<Record<ClusterProvider, readonly string[]>> = {
-    kind: commonClusterFields,
+    kind: [...commonClusterFields, "imageCache"],
     eks: [...commonClusterFields, "region", "endpointPublicAccessCidrs", "availabilityZones"],
     aks: [...commonClusterFields, "location", "resourceGroupName"],
 };
@@ -222,7 +229,8 @@ function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, st
 
     switch (provider) {
         case "kind": {
-            const kind: KindClusterConfig = { provider, ...base, controlPlane: { ...kindNode } };
+            const imageCache = booleanValue(problems, `${key}.imageCache`, obj.imageCache, true);
+            const kind: KindClusterConfig = { provider, ...base, controlPlane: { ...kindNode }, imageCache };
             return kind;
         }
         case "eks":

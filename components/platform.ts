@@ -33,10 +33,10 @@ export function buildPlatform(config: PlatformConfig): Platform {
     for (const warning of config.warnings) {
         void pulumi.log.warn(warning);
     }
-    const cluster = createCluster({ config: config.cluster, protectStateful: config.ha, ha: config.ha });
-    const { provider } = cluster;
     // The tenancy layer also owns the namespaces of the apps Argo CD runs.
     const apps: CatalogApp[] = stackCatalog(config);
+    const cluster = createCluster({ config: config.cluster, protectStateful: config.ha, ha: config.ha, dockerHubCredentials: config.dockerHubCredentials, apps: apps.map((a) => a.name) });
+    const { provider } = cluster;
     const app = (name: string) => apps.find((a) => a.name === name)!;
     // config.ts has checked that every pool the catalog names exists.
     const poolOf = (a: CatalogApp): NodePool => cluster.pools.find((p) => p.name === a.pool)!;

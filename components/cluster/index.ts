@@ -14,6 +14,10 @@ export interface ClusterArgs {
     readonly protectStateful: boolean;
     /** ha stacks spread NAT gateways and node pools over zones. */
     readonly ha: boolean;
+    /** kind only: secret Docker Hub credentials for the docker.io image cache. */
+    readonly dockerHubCredentials?: pulumi.Output<string>;
+    /** kind only: the catalog apps the stack runs (their images, for the pull-limit warning). */
+    readonly apps: readonly string[];
 }
 
 export function createCluster(args: ClusterArgs, opts?: pulumi.ComponentResourceOptions): PlatformCluster {
@@ -22,7 +26,7 @@ export function createCluster(args: ClusterArgs, opts?: pulumi.ComponentResource
         case "kind": {
             /* eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see top of file */
             const { KindCluster } = require("./kind") as typeof import("./kind");
-            return new KindCluster(name, { config: args.config }, opts);
+            return new KindCluster(name, { config: args.config, dockerHubCredentials: args.dockerHubCredentials, apps: args.apps }, opts);
         }
         case "eks": {
             /* eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see top of file */

@@ -4,6 +4,7 @@
 import { stringify } from "yaml";
 import type { KindClusterConfig } from "../config-types";
 import { kindNodeImages } from "../kubernetes-versions";
+import { containerdConfigPatch } from "./image-cache";
 import { type NodePool, type NodeTaint, poolLabels } from "./types";
 
 /** kubeadm taints the control plane of a multi-node cluster; kind keeps that taint. */
@@ -58,5 +59,8 @@ export function renderKindConfig(config: KindClusterConfig): string {
                 : {}),
         })),
     );
-    return stringify({ kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", name: config.name, nodes });
+    // With the image caches, containerd reads per-registry mirrors from certs.d (written into
+    // the nodes after creation, so the cluster need not change when a registry is added).
+    const patches = config.imageCache ? { containerdConfigPatches: [containerdConfigPatch] } : {};
+    return stringify({ kind: "Cluster", apiVersion: "kind.x-k8s.io/v1alpha4", name: config.name, nodes, ...patches });
 }

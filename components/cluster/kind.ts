@@ -5,12 +5,25 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { KindClusterConfig } from "../config-types";
 import { kindRelease } from "../kubernetes-versions";
+import { inventoryRegistries, stackImages } from "../image-inventory";
+import { registryCaches } from "./image-cache";
+import { ImageCaches } from "./image-caches";
 import { kindNodePools, renderKindConfig } from "./kind-config";
 import type { NodePool, PlatformCluster } from "./types";
 
 export interface KindClusterArgs {
     readonly config: KindClusterConfig;
+    /** Secret JSON `{"username", "token"}` for the docker.io image cache. */
+    readonly dockerHubCredentials?: pulumi.Output<string>;
+    /** Catalog apps the stack runs, for the images its nodes will pull. */
+    readonly apps: readonly string[];
 }
+
+/** Docker Hub's anonymous pull limit per IP address and 6 hours, as documented when this was written. */
+export const dockerHubAnonymousPulls = 100;
+
+/** The rendered inventory that holds every app's images (dev with every optional app on). */
+const allAppsInventory = "dev-all-apps";
 
 // kind writes its progress to stderr; stdout carries only the kubeconfig, read from kind
 // itself rather than from the user's ~/.kube/config.
@@ -60,6 +73,21 @@ export class KindCluster extends pulumi.ComponentResource implements PlatformClu
                 deleteBeforeReplace: true,
             },
         );
+
+        const nodes = this.pools.reduce((n, p) => n + p.count, 0);
+        if (config.imageCache) {
+            new ImageCaches(`${name}-image-caches`, { caches: registryCaches(inventoryRegistries()), clusterName: config.name, cluster, dockerHubCredentials: args.dockerHubCredentials }, { parent: this });
+        } else {
+            // Every node pulls its own copy; the inventory with every app on holds each app's images.
+            const images = (stackImages(allAppsInventory) ?? []).filter((i) => i.registry === "docker.io" && i.apps.some((a) => args.apps.includes(a)));
+            const pulls = images.length * nodes;
+            if (pulls > dockerHubAnonymousPulls) {
+                void pulumi.log.warn(
+                    `fawkes:cluster.imageCache is false: the ${nodes} kind nodes will pull about ${pulls} images from Docker Hub, over its anonymous limit of ` +
+                        `${dockerHubAnonymousPulls} pulls per 6 hours per address; turn the cache on, or log the nodes in to Docker Hub.`,
+                );
+            }
+        }
 
         this.kubeconfig = pulumi.secret(cluster.stdout);
         this.clusterName = pulumi.output(config.name);
