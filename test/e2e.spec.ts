@@ -45,7 +45,33 @@ describe("e2e: dev stack on a real kind cluster", function () {
                 await stack.setConfig(key, { value: typeof value === "string" ? value : JSON.stringify(value) });
             }
         }
-        await stack.up({ onOutput: (s) => process.stdout.write(s) });
+        // Time to the cluster and to the whole core (the last Helm release), from the engine's events.
+        const started = Date.now();
+        const done: { cluster?: number; core?: number } = {};
+        await stack.up({
+            onOutput: (s) => process.stdout.write(s),
+            onEvent: (event) => {
+                const urn = event.resOutputsEvent?.metadata.urn ?? "";
+                if (urn.includes("command:local:Command") && urn.endsWith("-kind")) {
+                    done.cluster = Date.now() - started;
+                } else if (urn.includes("kubernetes:helm.sh/v3:Release")) {
+                    done.core = Date.now() - started;
+                }
+            },
+        });
+        const seconds = (ms?: number) => (ms === undefined ? "not seen" : `${(ms / 1000).toFixed(0)} s`);
+        const timings = [
+            `### e2e timings (${process.env.FAWKES_E2E_CACHES === "warm" ? "warm" : "cold or unknown"} image caches)`,
+            "",
+            `- kind cluster: ${seconds(done.cluster)}`,
+            `- core (last Helm release): ${seconds(done.core)}`,
+            `- pulumi up: ${seconds(Date.now() - started)} (all apps healthy: not waited on yet)`,
+            "",
+        ].join("\n");
+        console.log(timings);
+        if (process.env.GITHUB_STEP_SUMMARY) {
+            fs.appendFileSync(process.env.GITHUB_STEP_SUMMARY, timings);
+        }
         const outputs = await stack.outputs();
         kubeconfigFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-e2e-")), "kubeconfig");
         fs.writeFileSync(kubeconfigFile, String(outputs.kubeconfig.value), { mode: 0o600 });
