@@ -33,13 +33,13 @@ export interface StackRender {
 }
 
 /** Runs `work` over `items`, at most `limit` at a time (2 cores: Helm is mostly CPU). */
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
     const results = new Array<R>(items.length);
     let next = 0;
     const worker = async () => {
         while (next < items.length) {
             const i = next++;
-            results[i] = await work(items[i]);
+            results[i] = await work(items[i], i);
         }
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
@@ -76,12 +76,11 @@ async function renderUncached(target: RenderTarget): Promise<StackRender> {
         helmTemplate({ chart: c.chart, releaseName: c.install.releaseName, namespace: c.install.namespace, values: c.install.values, kubeVersion: sources.kubeVersion, apiVersions });
     // First without any custom API: that finds the CRDs each chart installs.
     const first = await inParallel(charts, 3, (c) => template(c, []));
-    const crdsOf = new Map(charts.map((c, i) => [c.install.app, first[i].objects]));
+    const firstRender = new Map(charts.map((c, i) => [c.install.app, first[i].objects]));
     // Then again, for the charts that look, with the APIs the CRDs of what is installed before them serve.
-    const rendered = await inParallel(charts, 3, async (c, ): Promise<RenderedChart> => {
-        const i = charts.indexOf(c);
+    const rendered = await inParallel(charts, 3, async (c, i): Promise<RenderedChart> => {
         const before = c.install.installer === "argocd" ? charts.map((o) => o.install.app) : c.install.after;
-        const apiVersions = chartReadsApiVersions(c.chart) ? servedApis(before.flatMap((app) => crdsOf.get(app) ?? [])) : [];
+        const apiVersions = chartReadsApiVersions(c.chart) ? servedApis(before.flatMap((app) => firstRender.get(app) ?? [])) : [];
         const result = apiVersions.length > 0 ? await template(c, apiVersions) : first[i];
         return { install: c.install, chart: c.chart, objects: result.objects, testHooks: result.testHooks, callsLookup: chartCallsLookup(c.chart), apiVersions };
     });
