@@ -28,7 +28,7 @@ import { summary, writeOut } from "../scripts/render/report";
 import { allAppsVariant, renderTargets } from "../scripts/render/sources";
 import { renderedPoolDemand } from "../scripts/render/pool-demand";
 import { schemaKubernetesVersion } from "../scripts/render/schemas";
-import { stackPools } from "../scripts/render/stack-apps";
+import { stackPools } from "../scripts/render/stack-pools";
 import { probeHelm, ToolchainError } from "../scripts/render/toolchain";
 import { stackNames } from "../scripts/lib/stacks";
 

@@ -2,12 +2,11 @@
 // its chart and its setup Jobs render and the ones its operators create at run time. The
 // checks (catalog, admission, quotas, images) and the reports read this.
 
-import type { CatalogApp } from "../../components/catalog";
+import { type CatalogApp, stackCatalog } from "../../components/catalog";
 import type { K8sObject } from "./helm-template";
 import { operatorObjects, type OperatorObject } from "./operator-pods";
 import { allContainers, type PodMaker, podMakers } from "./pods";
 import type { RenderedChart, StackRender } from "./render";
-import { stackApps } from "./stack-apps";
 
 export interface AppRun {
     readonly app: CatalogApp;
@@ -35,7 +34,7 @@ function asPodMaker(o: OperatorObject): PodMaker {
 }
 
 export function analyse(render: StackRender): StackAnalysis {
-    const apps = stackApps(render.sources.config);
+    const apps = stackCatalog(render.sources.config);
     const chartOf = (name: string) => render.charts.find((c) => c.install.app === name);
     const treeIn = (namespace: string) => render.tree.filter((o) => o.metadata.namespace === namespace);
     const rendered = new Map(apps.map((app) => [app.name, [...podMakers(chartOf(app.name)?.objects ?? [], app.namespace), ...podMakers(treeIn(app.namespace), app.namespace)]]));

@@ -12,7 +12,7 @@ import { unmodelledPodMakers } from "./operator-pods";
 import { isPodMaker } from "./pods";
 import { quotaProblems } from "./quota-check";
 import { validateObject } from "./schemas";
-import { stackPools } from "./stack-apps";
+import { stackPools } from "./stack-pools";
 
 export type CheckName = "catalog" | "admission" | "schemas" | "images" | "quotas";
 export type Findings = Readonly<Record<CheckName, readonly string[]>>;

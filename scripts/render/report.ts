@@ -15,7 +15,7 @@ import { imageInventory } from "./images";
 import { renderedPoolDemand } from "./pool-demand";
 import { podsAtOnce } from "./quota-check";
 import { schemaKubernetesVersion } from "./schemas";
-import { stackPools } from "./stack-apps";
+import { stackPools } from "./stack-pools";
 
 const redacted = "(redacted)";
 

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { type ChartPin, coreAddons, gitopsApps } from "../../components/catalog";
 import type { PlatformConfig } from "../../components/config";
+import { getPath } from "../../components/addons/helm";
 import { platformTree } from "../../components/gitops/manifests";
 import { type CapturedResource, projectRoot, type RunResult, runStackFile, type StackConfig, stackFileConfig } from "../lib/harness";
 import { stackConfig } from "../lib/stacks";
@@ -68,10 +69,6 @@ export function renderTargets(stacks: readonly string[]): RenderTarget[] {
 }
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
-
-function getPath(value: unknown, dotted: string): unknown {
-    return dotted.split(".").reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], value);
-}
 
 /**
  * The secret values a run holds: generated passwords and keys (from the mocked providers'
