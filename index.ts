@@ -1,6 +1,7 @@
 // Entry point of the Fawkes platform program: config → platform → stack outputs.
 
 import { loadConfig } from "./components/config";
+import { rootRepoURL } from "./components/gitops/git-source";
 import { buildPlatform } from "./components/platform";
 
 const config = loadConfig();
@@ -18,6 +19,10 @@ export const ha = config.ha;
 export const budgetTargetUtilization = config.budget.targetUtilization;
 export const ingressController = config.ingress.controller;
 export const urls = platform.urls;
+/** Every login, app → { url, username, password } (secret): `pulumi stack output credentials --show-secrets`. */
+export const credentials = platform.credentials;
+/** Where Argo CD syncs the platform from, and the revision it was told to sync. */
+export const gitops = { source: config.gitops.source, repoURL: rootRepoURL(config), path: config.gitops.path, revision: platform.gitRevision };
 /** The ClusterIssuer and IngressClass apps use, and (local-ca only) the CA to trust. */
 export const tls = { clusterIssuer: platform.clusterIssuer, ingressClassName: platform.ingressClassName, localCaCertificate: platform.caCertificate };
 /** Vault's address and, in dev mode, its root token: the whole output is then secret. */

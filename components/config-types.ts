@@ -38,6 +38,15 @@ export interface KindClusterConfig extends ClusterBase {
     readonly controlPlane: { readonly cpu: number; readonly memoryGiB: number };
     /** Pull-through registry caches on the Docker host, used by every node as mirrors. */
     readonly imageCache: boolean;
+    /** Host ports mapped to the ingress controller, and the host address they bind to. */
+    readonly hostPorts: KindHostPorts;
+}
+
+export interface KindHostPorts {
+    readonly http: number;
+    readonly https: number;
+    /** 127.0.0.1 by default: the platform answers to this machine only. */
+    readonly listenAddress: string;
 }
 
 export interface EksClusterConfig extends ClusterBase {
@@ -57,13 +66,41 @@ export interface AksClusterConfig extends ClusterBase {
 
 export type ClusterConfig = KindClusterConfig | EksClusterConfig | AksClusterConfig;
 
+interface GitopsCommon {
+    /** Branch (or tag or commit) of the repository the root app follows. */
+    readonly targetRevision: string;
+    /** Directory of the stack's tree inside the repository, e.g. platform/dev. */
+    readonly path: string;
+    /** How long `pulumi up` waits for every Application to be Synced and Healthy. */
+    readonly syncTimeoutSeconds: number;
+}
+
+/** No fawkes:gitops.repoURL on a kind stack: a Git server in the cluster, seeded by the program. */
+export interface InClusterGitSource extends GitopsCommon {
+    readonly source: "in-cluster";
+}
+
+/** What kind of credential fawkes:gitops.credentials holds; the values themselves stay secret. */
+export type GitCredentialKind = "token" | "ssh-key" | "github-app";
+
+export interface RemoteGitSource extends GitopsCommon {
+    readonly source: "remote";
+    readonly repoURL: string;
+    /** Read credentials for a private repository, as the fields of an Argo CD repository Secret. */
+    readonly credentials?: { readonly kind: GitCredentialKind; readonly fields: pulumi.Output<Readonly<Record<string, string>>> };
+    /** known_hosts lines Argo CD trusts besides its built-in ones (ssh URLs). */
+    readonly sshKnownHosts: readonly string[];
+}
+
+export type GitopsConfig = InClusterGitSource | RemoteGitSource;
+
 export interface PlatformConfig {
     readonly stack: string;
     readonly cluster: ClusterConfig;
     readonly domain: string;
     readonly tls: { readonly issuer: TlsIssuer; readonly email?: string };
     readonly ingress: { readonly controller: IngressController };
-    readonly gitops: { readonly repoURL: string; readonly targetRevision: string; readonly path: string };
+    readonly gitops: GitopsConfig;
     readonly budget: { readonly targetUtilization: number };
     /** Catalog app name → enabled. Only names the catalog knows. */
     readonly apps: Readonly<Record<string, boolean>>;

@@ -11,9 +11,12 @@ import {
     clusterProviders,
     type EksClusterConfig,
     ingressControllers,
+    type GitCredentialKind,
     type KindClusterConfig,
+    type KindHostPorts,
     type PlatformConfig,
     type PoolConfig,
+    type RemoteGitSource,
     tlsIssuers,
 } from "./config-types";
 import { type CloudProvider, instanceTypes, lookupInstanceType } from "./instance-types";
@@ -75,6 +78,8 @@ export interface RawConfig {
     readonly tls?: string;
     readonly ingress?: string;
     readonly gitops?: string;
+    /** Whether `fawkes:gitops` holds a secret (its credentials must be one). */
+    readonly gitopsIsSecret?: boolean;
     readonly budget?: string;
     readonly apps?: string;
     readonly ha?: string;
@@ -96,7 +101,9 @@ export function loadConfig(): PlatformConfig {
         domain: fawkes.get("domain"),
         tls: fawkes.get("tls"),
         ingress: fawkes.get("ingress"),
+        // Read once as plain JSON for its shape; parseConfig wraps the credentials in a secret at once.
         gitops: fawkes.get("gitops"),
+        gitopsIsSecret: isSecretConfig(`${configNamespace}:gitops`),
         budget: fawkes.get("budget"),
         apps: fawkes.get("apps"),
         ha: fawkes.get("ha"),
@@ -106,6 +113,15 @@ export function loadConfig(): PlatformConfig {
         azureLocation: new pulumi.Config("azure-native").get("location"),
     };
     return parseConfig(raw, pulumi.getStack());
+}
+
+/**
+ * Whether a key is stored encrypted. The SDK exports this from its runtime without a type;
+ * where a harness lacks it, the key counts as secret (no false alarm).
+ */
+function isSecretConfig(key: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return runtime.isConfigSecret?.(key) ?? true;
 }
 
 /** Validates raw config for `stack`. Pure: no Pulumi runtime needed. */
@@ -121,7 +137,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
             : stringMatching(problems, "fawkes:domain", raw.domain, isDnsName, "a lower-case DNS name with at least two labels, e.g. fawkes.example.com");
     const tls = parseTls(problems, raw.tls, domain);
     const ingress = parseIngress(problems, warnings, raw.ingress);
-    const gitops = parseGitops(problems, raw.gitops, stack);
+    const gitops = parseGitops(problems, raw, stack, cluster?.provider);
     const budget = parseBudget(problems, raw.budget);
     const apps = parseApps(problems, raw.apps);
     if (cluster?.provider === "kind" && ha) {
@@ -133,8 +149,16 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
     if (raw.dockerHubCredentials !== undefined && cluster !== undefined && !(cluster.provider === "kind" && cluster.imageCache)) {
         problems.add("fawkes:dockerHubCredentials", "[secret]", "unset: only a kind stack's docker.io image cache (fawkes:cluster.imageCache, on by default) uses it");
     }
+    if (gitops?.source === "in-cluster" && apps?.gitea === true) {
+        // One Gitea, not two: the in-cluster Git source already is one, with a UI at git.<domain>.
+        problems.add(
+            "fawkes:apps.gitea",
+            true,
+            "false on a stack without fawkes:gitops.repoURL: its in-cluster Git server is already Gitea (https://git.<domain>), for the platform's tree and for your own repositories; set fawkes:gitops.repoURL to run Gitea as an app instead",
+        );
+    }
     if (cluster !== undefined && ingress !== undefined && apps !== undefined) {
-        checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller }, apps);
+        checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller, gitServer: gitops?.source === "in-cluster" }, apps);
     }
     if (apps !== undefined) {
         checkAppDependencies(problems, apps);
@@ -199,7 +223,7 @@ export function defaultClusterName(stack: string): string {
 
 const commonClusterFields = ["provider", "name", "kubernetesVersion", "pools"];
 const clusterFields: Readonly<Record<ClusterProvider, readonly string[]>> = {
-    kind: [...commonClusterFields, "imageCache"],
+    kind: [...commonClusterFields, "imageCache", "hostPorts"],
     eks: [...commonClusterFields, "region", "endpointPublicAccessCidrs", "availabilityZones"],
     aks: [...commonClusterFields, "location", "resourceGroupName"],
 };
@@ -230,7 +254,8 @@ function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, st
     switch (provider) {
         case "kind": {
             const imageCache = booleanValue(problems, `${key}.imageCache`, obj.imageCache, true);
-            const kind: KindClusterConfig = { provider, ...base, controlPlane: { ...kindNode }, imageCache };
+            const hostPorts = parseHostPorts(problems, `${key}.hostPorts`, obj.hostPorts);
+            const kind: KindClusterConfig = { provider, ...base, controlPlane: { ...kindNode }, imageCache, hostPorts: hostPorts! };
             return kind;
         }
         case "eks":
@@ -238,6 +263,33 @@ function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, st
         case "aks":
             return parseAks(problems, key, obj, raw, base);
     }
+}
+
+const defaultHostPorts: KindHostPorts = { http: 80, https: 443, listenAddress: "127.0.0.1" };
+const ipv4 = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+
+function parseHostPorts(problems: Problems, key: string, value: unknown): KindHostPorts | undefined {
+    if (value === undefined) {
+        return defaultHostPorts;
+    }
+    if (!isPlainObject(value)) {
+        problems.add(key, value, "{ http, https, listenAddress }, e.g. { http: 8080, https: 8443 } where 80/443 are taken or rootless Docker cannot bind them");
+        return undefined;
+    }
+    rejectUnknownFields(problems, key, value, ["http", "https", "listenAddress"]);
+    const port = (field: "http" | "https") =>
+        value[field] === undefined ? defaultHostPorts[field] : numberIn(problems, `${key}.${field}`, value[field], { min: 1, max: 65535, integer: true, describe: "a TCP port from 1 to 65535" });
+    const http = port("http");
+    const https = port("https");
+    const listenAddress =
+        value.listenAddress === undefined
+            ? defaultHostPorts.listenAddress
+            : stringMatching(problems, `${key}.listenAddress`, value.listenAddress, (s) => ipv4.test(s), "an IPv4 address of this machine, 127.0.0.1 (default) or 0.0.0.0 to answer on every interface");
+    if (http !== undefined && http === https) {
+        problems.add(`${key}.https`, https, `a port other than http's (${http})`);
+        return undefined;
+    }
+    return http === undefined || https === undefined || listenAddress === undefined ? undefined : { http, https, listenAddress };
 }
 
 function rejectFieldsOfOtherBackends(problems: Problems, key: string, obj: PlainObject, provider: ClusterProvider): void {
@@ -534,17 +586,20 @@ function parseIngress(problems: Problems, warnings: string[], rawValue: string |
 const httpsGitUrl = /^https:\/\/[a-z0-9.-]+(:\d+)?\/[\w./~-]+$/i;
 const sshGitUrl = /^(ssh:\/\/[\w.-]+@[a-z0-9.-]+(:\d+)?\/[\w./~-]+|[\w.-]+@[a-z0-9.-]+:[\w./~-]+)$/i;
 
-function parseGitops(problems: Problems, rawValue: string | undefined, stack: string): PlatformConfig["gitops"] | undefined {
+/** Half an hour: a laptop pulls every image of the platform on its first run. */
+const defaultSyncTimeoutSeconds = 1800;
+
+/** The credential forms fawkes:gitops.credentials takes, and the Argo CD repository Secret fields each becomes. */
+const credentialForms: readonly { kind: GitCredentialKind; fields: Readonly<Record<string, string>>; scheme: "https" | "ssh" }[] = [
+    { kind: "token", fields: { username: "username", token: "password" }, scheme: "https" },
+    { kind: "ssh-key", fields: { sshPrivateKey: "sshPrivateKey" }, scheme: "ssh" },
+    { kind: "github-app", fields: { githubAppId: "githubAppID", githubAppInstallationId: "githubAppInstallationID", githubAppPrivateKey: "githubAppPrivateKey" }, scheme: "https" },
+];
+
+function parseGitops(problems: Problems, raw: RawConfig, stack: string, provider: ClusterProvider | undefined): PlatformConfig["gitops"] | undefined {
     const key = "fawkes:gitops";
-    const obj = parseObject(problems, key, rawValue) ?? {};
-    rejectUnknownFields(problems, key, obj, ["repoURL", "targetRevision", "path"]);
-    const repoURL = stringMatching(
-        problems,
-        `${key}.repoURL`,
-        obj.repoURL,
-        (s) => httpsGitUrl.test(s) || sshGitUrl.test(s),
-        "the Git URL Argo CD syncs from, https://host/org/repo.git or git@host:org/repo.git (required)",
-    );
+    const obj = parseObject(problems, key, raw.gitops) ?? {};
+    rejectUnknownFields(problems, key, obj, ["repoURL", "targetRevision", "path", "credentials", "sshKnownHosts", "syncTimeoutSeconds"]);
     const targetRevision =
         obj.targetRevision === undefined
             ? configDefaults.gitops.targetRevision
@@ -559,10 +614,89 @@ function parseGitops(problems: Problems, rawValue: string | undefined, stack: st
                   (s) => /^[\w.-]+(\/[\w.-]+)*$/.test(s) && !s.split("/").some((seg) => seg === ".." || seg === "."),
                   "a relative path inside the repository, e.g. platform/dev (no leading '/', no '..')",
               );
-    if (repoURL === undefined || targetRevision === undefined || path === undefined) {
+    const syncTimeoutSeconds =
+        obj.syncTimeoutSeconds === undefined
+            ? defaultSyncTimeoutSeconds
+            : numberIn(problems, `${key}.syncTimeoutSeconds`, obj.syncTimeoutSeconds, { min: 60, max: 4 * 3600, integer: true, describe: "whole seconds from 60 to 14400 (default 1800)" });
+
+    if (obj.repoURL === undefined) {
+        for (const field of ["credentials", "sshKnownHosts"].filter((f) => obj[f] !== undefined)) {
+            problems.add(`${key}.${field}`, field === "credentials" ? "[secret]" : obj[field], "unset: it is for a remote repository (fawkes:gitops.repoURL); the in-cluster Git server needs none");
+        }
+        if (provider !== undefined && provider !== "kind") {
+            problems.add(
+                `${key}.repoURL`,
+                undefined,
+                `the Git URL Argo CD syncs from, https://host/org/repo.git or git@host:org/repo.git (required on ${provider}: the in-cluster Git server is for local kind stacks)`,
+            );
+            return undefined;
+        }
+        if (targetRevision === undefined || path === undefined || syncTimeoutSeconds === undefined) {
+            return undefined;
+        }
+        return { source: "in-cluster", targetRevision, path, syncTimeoutSeconds };
+    }
+
+    const repoURL = stringMatching(
+        problems,
+        `${key}.repoURL`,
+        obj.repoURL,
+        (s) => httpsGitUrl.test(s) || sshGitUrl.test(s),
+        "the Git URL Argo CD syncs from, https://host/org/repo.git or git@host:org/repo.git (or unset on kind for the in-cluster Git server)",
+    );
+    const sshKnownHosts = parseKnownHosts(problems, `${key}.sshKnownHosts`, obj.sshKnownHosts, repoURL);
+    const credentials = repoURL === undefined ? undefined : parseGitCredentials(problems, `${key}.credentials`, obj.credentials, repoURL, raw.gitopsIsSecret === true);
+    if (repoURL === undefined || targetRevision === undefined || path === undefined || syncTimeoutSeconds === undefined || sshKnownHosts === undefined || credentials === null) {
         return undefined;
     }
-    return { repoURL, targetRevision, path };
+    return { source: "remote", repoURL, targetRevision, path, syncTimeoutSeconds, sshKnownHosts, ...(credentials ? { credentials } : {}) };
+}
+
+/** Undefined when there are none, null when they are invalid (the problem is recorded). */
+function parseGitCredentials(problems: Problems, key: string, value: unknown, repoURL: string, isSecret: boolean): RemoteGitSource["credentials"] | null | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    // Never echo the values: only the field names reach a message.
+    const shape = isPlainObject(value) ? `{ ${Object.keys(value).join(", ")} }` : "[secret]";
+    const allowed = credentialForms.map((f) => `{ ${Object.keys(f.fields).join(", ")} }`).join(" | ");
+    if (!isPlainObject(value)) {
+        problems.add(key, shape, `one of ${allowed}`);
+        return null;
+    }
+    const form = credentialForms.find((f) => Object.keys(f.fields).length === Object.keys(value).length && Object.keys(f.fields).every((field) => typeof value[field] === "string" && value[field] !== ""));
+    if (form === undefined) {
+        problems.add(key, shape, `one of ${allowed}, every field a non-empty string`);
+        return null;
+    }
+    const scheme = sshGitUrl.test(repoURL) ? "ssh" : "https";
+    if (form.scheme !== scheme) {
+        problems.add(key, shape, `credentials for an ${scheme} URL (${repoURL}): ${credentialForms.filter((f) => f.scheme === scheme).map((f) => `{ ${Object.keys(f.fields).join(", ")} }`).join(" | ")}`);
+        return null;
+    }
+    if (!isSecret) {
+        problems.add(key, shape, `a secret: set it with \`pulumi config set --secret --path ${key}.<field> <value>\`, so the stack file holds it encrypted`);
+        return null;
+    }
+    const fields = Object.fromEntries(Object.entries(form.fields).map(([field, secretKey]) => [secretKey, String(value[field])]));
+    return { kind: form.kind, fields: pulumi.secret(fields) };
+}
+
+const knownHostsLine = /^[^\s#]\S*\s+(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+[A-Za-z0-9+/=]+$/;
+
+function parseKnownHosts(problems: Problems, key: string, value: unknown, repoURL: string | undefined): string[] | undefined {
+    if (value === undefined) {
+        return [];
+    }
+    if (!Array.isArray(value) || value.some((line) => typeof line !== "string" || !knownHostsLine.test(line.trim()))) {
+        problems.add(key, value, "a list of known_hosts lines, `<host> <key-type> <base64 key>` (e.g. from `ssh-keyscan <host>`)");
+        return undefined;
+    }
+    if (repoURL !== undefined && !sshGitUrl.test(repoURL)) {
+        problems.add(key, value, `unset: ${repoURL} is an https URL, and known hosts apply to ssh ones`);
+        return undefined;
+    }
+    return value.map((line: string) => line.trim());
 }
 
 function parseBudget(problems: Problems, rawValue: string | undefined): PlatformConfig["budget"] | undefined {

@@ -23,7 +23,7 @@ describe("cluster backends (mocked runs of the stack files)", function () {
 
     describe("dev: kind", () => {
         const kindConfig = () => {
-            const [command] = ofType(dev, "command:local:Command");
+            const command = ofType(dev, "command:local:Command").find((c) => c.name.endsWith("-kind"))!;
             const env = command.inputs.environment as Record<string, string>;
             return { command, env, config: parse(env.KIND_CONFIG) as { name: string; nodes: { role: string; image: string; labels: Record<string, string>; extraPortMappings?: { containerPort: number; hostPort: number }[] }[] } };
         };
@@ -83,7 +83,7 @@ describe("cluster backends (mocked runs of the stack files)", function () {
             const run = await runStackFileOk("dev", (c) => {
                 c["fawkes:cluster"] = { provider: "kind", pools: [{ name: "platform", count: 2 }, { name: "ci", count: 1 }, { name: "apps", count: 1 }] };
             });
-            const env = ofType(run, "command:local:Command")[0].inputs.environment as Record<string, string>;
+            const env = ofType(run, "command:local:Command").find((c) => c.name.endsWith("-kind"))!.inputs.environment as Record<string, string>;
             const nodes = (parse(env.KIND_CONFIG) as { nodes: { labels: Record<string, string> }[] }).nodes;
             assert.deepEqual(
                 nodes.map((n) => n.labels[poolLabel]),
@@ -92,7 +92,7 @@ describe("cluster backends (mocked runs of the stack files)", function () {
         });
 
         it("takes the kubeconfig from kind's own output", () => {
-            const [command] = ofType(dev, "command:local:Command");
+            const command = ofType(dev, "command:local:Command").find((c) => c.name.endsWith("-kind"))!;
             const [k8sProvider] = ofType(dev, "pulumi:providers:kubernetes");
             assert.ok(k8sProvider.dependencies.includes(command.urn), "the Kubernetes provider's kubeconfig comes from the kind command");
             assert.match(String(k8sProvider.inputs.kubeconfig), /server: "https:\/\/127\.0\.0\.1:6443"/);

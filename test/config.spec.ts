@@ -38,7 +38,10 @@ describe("config contract", () => {
         assert.equal(config.domain, "fawkes.localtest.me");
         assert.deepEqual(config.tls, { issuer: "local-ca" });
         assert.deepEqual(config.ingress, { controller: "traefik" });
-        assert.deepEqual(config.gitops, { repoURL: "https://github.com/acme/fawkes.git", targetRevision: "main", path: "platform/dev" });
+        assert.deepEqual(config.gitops, { source: "remote", repoURL: "https://github.com/acme/fawkes.git", targetRevision: "main", path: "platform/dev", syncTimeoutSeconds: 1800, sshKnownHosts: [] });
+        assert.deepEqual(config.cluster.provider === "kind" && config.cluster.hostPorts, { http: 80, https: 443, listenAddress: "127.0.0.1" });
+        // Without a repository a kind stack syncs from its in-cluster Git server.
+        assert.deepEqual(parseConfig(raw({ cluster: { provider: "kind" } }), "dev").gitops, { source: "in-cluster", targetRevision: "main", path: "platform/dev", syncTimeoutSeconds: 1800 });
         assert.equal(config.budget.targetUtilization, 0.7);
         assert.equal(config.ha, false);
         assert.deepEqual(config.warnings, []);
@@ -212,7 +215,14 @@ const invalidConfigs: [string, string, Change, string, string][] = [
     ["dev", "Let's Encrypt for a domain only this machine resolves", (c) => (c["fawkes:tls"] = { issuer: "letsencrypt-staging", email: "a@b.io" }), "fawkes:tls.issuer", '"letsencrypt-staging"'],
     ["dev", "an unknown ingress controller", set("fawkes:ingress", { controller: "nginx" }), "fawkes:ingress.controller", '"nginx"'],
     ["dev", "a misspelt ingress field", set("fawkes:ingress", { controler: "traefik" }), "fawkes:ingress.controler", '"traefik"'],
-    ["dev", "no GitOps repository", set("fawkes:gitops", undefined), "fawkes:gitops.repoURL", "nothing"],
+    ["prod", "no GitOps repository on eks", set("fawkes:gitops", undefined), "fawkes:gitops.repoURL", "nothing"],
+    ["dev", "credentials without a repository", merge("fawkes:gitops", { repoURL: undefined, credentials: { username: "u", token: "t" } }), "fawkes:gitops.credentials", '"[secret]"'],
+    ["dev", "a sync time limit under a minute", merge("fawkes:gitops", { syncTimeoutSeconds: 5 }), "fawkes:gitops.syncTimeoutSeconds", "5"],
+    ["dev", "known hosts that are not known_hosts lines", merge("fawkes:gitops", { repoURL: "git@github.com:acme/p.git", sshKnownHosts: ["not a key"] }), "fawkes:gitops.sshKnownHosts", '["not a key"]'],
+    ["dev", "http and https on one host port", merge("fawkes:cluster", { hostPorts: { http: 8443, https: 8443 } }), "fawkes:cluster.hostPorts.https", "8443"],
+    ["dev", "a host port out of range", merge("fawkes:cluster", { hostPorts: { https: 70000 } }), "fawkes:cluster.hostPorts.https", "70000"],
+    ["dev", "a listen address that is not an IPv4 address", merge("fawkes:cluster", { hostPorts: { listenAddress: "localhost" } }), "fawkes:cluster.hostPorts.listenAddress", '"localhost"'],
+    ["prod", "host ports on eks", merge("fawkes:cluster", { hostPorts: { https: 8443 } }), "fawkes:cluster.hostPorts", '{"https":8443}'],
     ["dev", "a GitOps URL that is not https or ssh", merge("fawkes:gitops", { repoURL: "ftp://example.com/repo.git" }), "fawkes:gitops.repoURL", '"ftp://example.com/repo.git"'],
     ["dev", "a GitOps path that climbs out of the repo", merge("fawkes:gitops", { path: "platform/../../etc" }), "fawkes:gitops.path", '"platform/../../etc"'],
     ["dev", "an absolute GitOps path", merge("fawkes:gitops", { path: "/platform/dev" }), "fawkes:gitops.path", '"/platform/dev"'],

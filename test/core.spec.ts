@@ -14,9 +14,9 @@ const poolLabel = "fawkes.dev/pool";
 
 /** The core add-ons of a run, with the ACME solver pods their namespaces hold when certificates come from Let's Encrypt. */
 const catalogFor = (run: RunResult): CatalogApp[] => {
-    const o = run.outputs as { clusterProvider: "kind" | "eks" | "aks"; ha: boolean; ingressController: "traefik" | "ingress-nginx"; tls: { clusterIssuer: string } };
+    const o = run.outputs as { clusterProvider: "kind" | "eks" | "aks"; ha: boolean; ingressController: "traefik" | "ingress-nginx"; tls: { clusterIssuer: string }; gitops: { source: string } };
     const acme = o.tls.clusterIssuer.startsWith("letsencrypt");
-    return coreAddons({ provider: o.clusterProvider, ha: o.ha, ingressController: o.ingressController }).map((app) => withAcmeSolver(app, acme));
+    return coreAddons({ provider: o.clusterProvider, ha: o.ha, ingressController: o.ingressController, gitServer: o.gitops.source === "in-cluster" }).map((app) => withAcmeSolver(app, acme));
 };
 const releaseOf = (run: RunResult, app: CatalogApp) => ofType(run, releaseType).find((r) => r.inputs.name === app.name)!;
 /** Whether `path` lies inside one of the secret paths the harness recorded. */
@@ -237,8 +237,8 @@ describe("platform core (mocked runs)", function () {
                 const secrets = ofType(run, "kubernetes:core/v1:Secret");
                 assert.deepEqual(
                     secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort(),
-                    // kind: the local CA, and the dev Vault's root token (a dev server has no unseal keys).
-                    run.outputs.clusterProvider === "kind" ? ["fawkes-local-ca", "vault-dev-root-token"] : [],
+                    // kind: the local CA, the dev Vault's root token (a dev server has no unseal keys) and the Git server's admin login.
+                    run.outputs.clusterProvider === "kind" ? ["fawkes-local-ca", "git-admin", "vault-dev-root-token"] : [],
                 );
             }
         });

@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
 import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
@@ -7,10 +9,12 @@ import { Job } from "kubernetes-models/batch/v1/Job";
 import { parseAllDocuments } from "yaml";
 import { enabledGitopsApps, gitopsApps, secretsOf } from "../components/catalog";
 import { application, externalSecrets, platformTree, valuesContext } from "../components/gitops/manifests";
+import { inClusterRepoURL } from "../components/gitops/git-source";
+import { treeFiles } from "../components/gitops/tree-files";
 import { applicationWave, secretWave } from "../components/gitops/waves";
 import { platformSecretSpecs } from "../components/platform-secrets";
 import { parseCpu, parseMemory } from "../components/quantity";
-import { generatedFiles, staleFiles } from "../scripts/gitops";
+import { staleFiles } from "../scripts/gitops";
 import { stackConfig, stackNames } from "../scripts/lib/stacks";
 import { budgetReport } from "../policy/lib/budget";
 import { ofType, projectRoot, type RunResult, runStackFileOk } from "../scripts/lib/harness";
@@ -28,7 +32,7 @@ describe("GitOps app-of-apps", function () {
 
     it("every generated Application validates against the Argo CD CRD schema", () => {
         let count = 0;
-        for (const [file, text] of generatedFiles()) {
+        for (const [file, text] of everyStackTree()) {
             if (file.includes("/apps/")) {
                 new Application(parseAllDocuments(text)[0].toJS() as ConstructorParameters<typeof Application>[0]).validate();
                 count++;
@@ -41,7 +45,7 @@ describe("GitOps app-of-apps", function () {
         // external-secrets.io/v1 models exist only as ES modules.
         const { ExternalSecret } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret");
         const kinds = new Map<string, number>();
-        for (const [file, text] of generatedFiles()) {
+        for (const [file, text] of everyStackTree()) {
             const manifest = parseAllDocuments(text)[0].toJS() as { kind: string };
             if (manifest.kind === "ExternalSecret") {
                 new ExternalSecret(manifest as ConstructorParameters<typeof ExternalSecret>[0]).validate();
@@ -59,7 +63,7 @@ describe("GitOps app-of-apps", function () {
 
     it("renders setup Jobs the platform's admission policies admit: named, sized, non-root, pinned", () => {
         let count = 0;
-        for (const [file, text] of generatedFiles()) {
+        for (const [file, text] of everyStackTree()) {
             const job = parseAllDocuments(text)[0].toJS() as { kind: string; metadata: { annotations: Record<string, string> }; spec: { template: { metadata: { labels: Record<string, string> }; spec: Record<string, unknown> } } };
             if (job.kind !== "Job") continue;
             count++;
@@ -138,7 +142,16 @@ describe("GitOps app-of-apps", function () {
             this.skip();
         }
         for (const stack of stackNames()) {
-            const result = spawnSync("kubectl", ["kustomize", path.join(projectRoot, "platform", stack)], { encoding: "utf8" });
+            // The committed tree of a remote stack; a local stack's as the program seeds it.
+            const config = stackConfig(stack);
+            const dir = config.gitops.source === "remote" ? projectRoot : fs.mkdtempSync(path.join(os.tmpdir(), "fawkes-tree-"));
+            if (config.gitops.source !== "remote") {
+                for (const [file, text] of treeFiles(config)) {
+                    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+                    fs.writeFileSync(path.join(dir, file), text);
+                }
+            }
+            const result = spawnSync("kubectl", ["kustomize", path.join(dir, config.gitops.path)], { encoding: "utf8" });
             assert.equal(result.status, 0, result.stderr);
             const kinds = parseAllDocuments(result.stdout).map((d) => (d.toJS() as { kind: string }).kind);
             assert.ok(kinds.filter((k) => k === "Application").length >= 3, stack);
@@ -175,10 +188,11 @@ describe("GitOps app-of-apps", function () {
             dev = await runStackFileOk("dev");
         });
 
-        it("creates the root Application after Argo CD, pointing at the configured repository and path", () => {
+        it("creates the root Application after Argo CD, pointing at the in-cluster repository, the seeded commit and the stack's path", () => {
             const [root] = customResources(dev, "Application");
             const spec = root.inputs.spec as { project: string; source: { repoURL: string; targetRevision: string; path: string } };
-            assert.deepEqual(spec.source, { repoURL: "https://github.com/fawkes-platform/fawkes.git", targetRevision: "main", path: "platform/dev" });
+            const seed = dev.resources.find((r) => r.name === "git-seed")!;
+            assert.deepEqual(spec.source, { repoURL: inClusterRepoURL, targetRevision: seed.state.commit, path: "platform/dev" });
             const argo = ofType(dev, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "argo-cd")!;
             assert.ok(root.dependencies.includes(argo.urn));
             assert.deepEqual((root.inputs.metadata as { finalizers: string[] }).finalizers, ["resources-finalizer.argocd.argoproj.io"]);
@@ -195,6 +209,7 @@ describe("GitOps app-of-apps", function () {
                 harbor: "https://harbor.fawkes.localtest.me",
                 devlake: "https://devlake.fawkes.localtest.me",
                 grafana: "https://grafana.fawkes.localtest.me",
+                git: "https://git.fawkes.localtest.me",
             });
         });
 
@@ -243,15 +258,20 @@ describe("GitOps app-of-apps", function () {
     });
 });
 
+/** Every stack's tree: the committed ones of remote stacks and the seeded ones of local stacks. */
+function everyStackTree(): Map<string, string> {
+    return new Map(stackNames().flatMap((stack) => [...treeFiles(stackConfig(stack))]));
+}
+
 /** The parts of a PlatformConfig the tree needs, for a pure check. */
 function devConfigLike(): Parameters<typeof platformTree>[0] {
     return {
         stack: "dev",
-        cluster: { provider: "kind" },
+        cluster: { provider: "kind", hostPorts: { http: 80, https: 443, listenAddress: "127.0.0.1" } },
         domain: "fawkes.localtest.me",
         tls: { issuer: "local-ca" },
         ingress: { controller: "traefik" },
-        gitops: { repoURL: "https://github.com/fawkes-platform/fawkes.git", targetRevision: "main", path: "platform/dev" },
+        gitops: { source: "in-cluster", targetRevision: "main", path: "platform/dev", syncTimeoutSeconds: 1800 },
         apps: {},
     } as Parameters<typeof platformTree>[0];
 }

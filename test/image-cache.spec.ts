@@ -15,7 +15,7 @@ import { asConfigError, ofType, type RunResult, runStackFile, runStackFileOk } f
 const commandType = "command:local:Command";
 const caches = (run: RunResult) => ofType(run, commandType).filter((c) => c.name.includes("-image-caches-fawkes-cache-"));
 const mirrors = (run: RunResult) => ofType(run, commandType).find((c) => c.name.endsWith("-image-caches-mirrors"));
-const kindConfig = (run: RunResult) => parse((ofType(run, commandType)[0].inputs.environment as Record<string, string>).KIND_CONFIG) as { containerdConfigPatches?: string[] };
+const kindConfig = (run: RunResult) => parse((ofType(run, commandType).find((c) => c.name.endsWith("-kind"))!.inputs.environment as Record<string, string>).KIND_CONFIG) as { containerdConfigPatches?: string[] };
 
 describe("image caches for kind stacks", function () {
     this.timeout(60_000);
@@ -47,7 +47,7 @@ describe("image caches for kind stacks", function () {
     it("points containerd at certs.d when the cluster is created, and writes the mirrors after it", () => {
         assert.deepEqual(kindConfig(dev).containerdConfigPatches, ['[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d"\n']);
         const mirror = mirrors(dev)!;
-        const cluster = ofType(dev, commandType)[0];
+        const cluster = ofType(dev, commandType).find((c) => c.name.endsWith("-kind"))!;
         assert.ok(mirror.dependencies.includes(cluster.urn), "the mirrors wait for the cluster");
         for (const cache of caches(dev)) {
             assert.ok(mirror.dependencies.includes(cache.urn), `the mirrors wait for ${cache.name}`);
@@ -59,7 +59,7 @@ describe("image caches for kind stacks", function () {
     it("are off with fawkes:cluster.imageCache false, with a warning when Docker Hub's anonymous limit is in reach", async () => {
         const off = await runStackFileOk("dev", (c) => {
             (c["fawkes:cluster"] as Record<string, unknown>).imageCache = false;
-            c["fawkes:apps"] = Object.fromEntries(["gitea", "minio", "velero", "opensearch", "opensearch-dashboards", "kiali", "thanos", "pyroscope", "sealed-secrets", "falco", "keycloak", "kargo"].map((a) => [a, true]));
+            c["fawkes:apps"] = Object.fromEntries(["minio", "velero", "opensearch", "opensearch-dashboards", "kiali", "thanos", "pyroscope", "sealed-secrets", "falco", "keycloak", "kargo"].map((a) => [a, true]));
         });
         assert.deepEqual(caches(off), []);
         assert.equal(mirrors(off), undefined);

@@ -22,6 +22,8 @@ export interface ArgoCdArgs {
     readonly adminPasswordHash: pulumi.Output<string>;
     /** Notification services, templates, triggers and subscriptions (the chart ships none). */
     readonly notifications?: Values;
+    /** known_hosts lines for an ssh repository, beside the ones Argo CD ships. */
+    readonly sshKnownHosts: readonly string[];
 }
 
 /**
@@ -65,6 +67,8 @@ export class ArgoCd extends pulumi.ComponentResource {
                             "cluster.inClusterEnabled": "true",
                         },
                         secret: { argocdServerAdminPassword: hash, argocdServerAdminPasswordMtime: adminPasswordMtime },
+                        // Appended to the chart's known hosts (GitHub, GitLab, Bitbucket, Azure DevOps).
+                        ...(args.sshKnownHosts.length > 0 ? { ssh: { extraHosts: args.sshKnownHosts.join("\n") } } : {}),
                     },
                     server: {
                         ingress: {

@@ -64,7 +64,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
     /** An ExternalSecret that copies fields of a platform Vault secret into a Kubernetes Secret. */
     externalSecret(
         name: string,
-        spec: { namespace: pulumi.Input<string>; secretName: string; vaultPath: string; fields: Record<string, string> },
+        spec: { namespace: pulumi.Input<string>; secretName: string; vaultPath: string; fields: Readonly<Record<string, string>>; labels?: Readonly<Record<string, string>> },
         opts: pulumi.CustomResourceOptions,
     ): k8s.apiextensions.CustomResource {
         return new k8s.apiextensions.CustomResource(
@@ -76,7 +76,12 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                 spec: {
                     refreshInterval: "1h",
                     secretStoreRef: { kind: "ClusterSecretStore", name: clusterSecretStoreName },
-                    target: { name: spec.secretName, creationPolicy: "Owner" },
+                    target: {
+                        name: spec.secretName,
+                        creationPolicy: "Owner",
+                        // Labels where a reader finds the Secret by them (Argo CD's repository Secrets).
+                        ...(spec.labels ? { template: { engineVersion: "v2", mergePolicy: "Merge", metadata: { labels: { ...spec.labels } } } } : {}),
+                    },
                     data: Object.entries(spec.fields).map(([secretKey, property]) => ({ secretKey, remoteRef: { key: spec.vaultPath, property } })),
                 },
             },

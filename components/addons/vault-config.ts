@@ -20,6 +20,9 @@ export const vaultLayout = {
     externalSecretsPolicy: "external-secrets-read",
 } as const;
 
+/** The Vault server version the chart pin runs (hashicorp/vault:2.0.4 in the render of vault 0.34.1). */
+export const vaultVersion = "2.0.4";
+
 export interface VaultConfigArgs {
     /** https URL of Vault through the platform ingress. */
     readonly address: string;
@@ -40,8 +43,16 @@ export class VaultConfig extends pulumi.ComponentResource {
         const provider = new VaultProvider(
             name,
             // No child token: a dev root token or an operator token is used as given, and the
-            // provider never writes a token of its own into state.
-            { address: args.address, token: pulumi.secret(args.token), skipTlsVerify: args.skipTlsVerify, skipChildToken: true },
+            // provider never writes a token of its own into state. No version lookup either:
+            // configuring the provider makes no call, so a destroy works after the cluster is gone.
+            {
+                address: args.address,
+                token: pulumi.secret(args.token),
+                skipTlsVerify: args.skipTlsVerify,
+                skipChildToken: true,
+                skipGetVaultVersion: true,
+                vaultVersionOverride: vaultVersion,
+            },
             { parent: this, dependsOn: args.reachableAfter },
         );
         const child = { parent: this, provider };

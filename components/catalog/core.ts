@@ -137,6 +137,7 @@ function argoCd(ctx: CatalogContext): CatalogApp {
         namespace: "argocd",
         pool: "platform",
         host: "argocd",
+        login: { vaultPath: "argocd/admin" },
         workloads: [
             keyedWorkload("controller", { object: "argo-cd-argocd-application-controller", container: "application-controller" }, "StatefulSet", 1, r("250m", "512Mi"), r("1", "1Gi")),
             {
@@ -188,7 +189,52 @@ function redisHa(): Workload[] {
 }
 
 
+/**
+ * The in-cluster Git server of a local stack: Gitea on SQLite with its own volume (the shared
+ * PostgreSQL is itself deployed by Argo CD from this server, so it cannot be its store).
+ */
+function gitServer(): CatalogApp {
+    return {
+        name: "git",
+        chart: giteaChart,
+        namespace: "git",
+        pool: "apps",
+        host: "git",
+        // The values set fullnameOverride, so the chart's objects are named after the app.
+        workloads: [giteaWorkload("git", r("50m", "192Mi"), r("1", "768Mi"))],
+        policyExceptions: [],
+        login: { vaultPath: gitServerLogin },
+    };
+}
+
+/** The git server's admin login is a Kubernetes Secret the program writes, not a Vault path: it must work before Vault is configured. */
+export const gitServerLogin = "git/admin";
+
+/** dl.gitea.com/charts gitea 12.7.0 (Gitea 1.27.0); read from the chart in the mirror (a non-upstream build). */
+export const giteaChart = { repo: "https://dl.gitea.com/charts", name: "gitea", version: "12.7.0" } as const;
+
+/** Gitea's one pod: the server and the chart's three init containers, which share one resources block. */
+export function giteaWorkload(name: string, requests: { cpu: string; memory: string }, limits: { cpu: string; memory: string }): Workload {
+    const init = (c: string) => container(c, "initContainers.resources", r("50m", "64Mi"), r("500m", "256Mi"), true);
+    return {
+        name,
+        kind: "Deployment",
+        replicas: 1,
+        replicasPath: "replicaCount",
+        placementPath: "",
+        containers: [container("gitea", "resources", requests, limits), init("init-directories"), init("init-app-ini"), init("configure-gitea")],
+    };
+}
+
 /** The add-ons Pulumi installs with Helm, in no particular order (they install in parallel). */
 export function coreAddons(ctx: CatalogContext): CatalogApp[] {
-    return [ctx.ingressController === "traefik" ? traefik(ctx) : ingressNginx(ctx), certManager(ctx), vault(ctx), externalSecrets(ctx), kyverno(ctx), argoCd(ctx)];
+    return [
+        ctx.ingressController === "traefik" ? traefik(ctx) : ingressNginx(ctx),
+        certManager(ctx),
+        vault(ctx),
+        externalSecrets(ctx),
+        kyverno(ctx),
+        argoCd(ctx),
+        ...(ctx.gitServer ? [gitServer()] : []),
+    ];
 }

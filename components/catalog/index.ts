@@ -30,7 +30,7 @@ import { falco, keycloak, sealedSecrets, trivyOperator } from "./apps/security";
 import type { PlatformConfig } from "../config-types";
 import { withAcmeSolver } from "./acme";
 import { coreAddons } from "./core";
-import type { AppDatabase, AppSecret, AppValuesContext, CatalogApp, GitOpsApp } from "./types";
+import type { AppDatabase, AppSecret, AppValuesContext, CatalogApp, CatalogContext, GitOpsApp } from "./types";
 
 export * from "./types";
 export { coreAddons } from "./core";
@@ -92,10 +92,15 @@ export function enabledGitopsApps(switches: Readonly<Record<string, boolean>>): 
  * Everything a stack runs, as the program deploys it: the core add-ons and the enabled Argo
  * CD apps, each with the ACME solver pods its certificates need when they come from Let's Encrypt.
  */
-export function stackCatalog(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "apps" | "tls">): CatalogApp[] {
+export function stackCatalog(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "apps" | "tls" | "gitops">): CatalogApp[] {
     const acme = config.tls.issuer !== "local-ca";
-    const core = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
+    const core = coreAddons(catalogContext(config));
     return [...core, ...enabledGitopsApps(config.apps)].map((app) => withAcmeSolver(app, acme));
+}
+
+/** What the catalog's shape depends on, from a stack's config. */
+export function catalogContext(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "gitops">): CatalogContext {
+    return { provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller, gitServer: config.gitops.source === "in-cluster" };
 }
 
 /** The databases of the given apps, in catalog order. */

@@ -78,6 +78,15 @@ export interface CatalogApp {
     /** Subdomain of fawkes:domain for the app's UI or API, if it has one. */
     readonly host?: string;
     readonly policyExceptions: readonly PolicyException[];
+    /** The app's own login, for the `credentials` output: the platform Vault secret that holds it. */
+    readonly login?: AppLogin;
+}
+
+/** Where an app's login lives: a platform secret with `password` (and `username`, unless the app fixes it). */
+export interface AppLogin {
+    readonly vaultPath: string;
+    /** The user name, where the app fixes it and the secret holds only the password. */
+    readonly username?: string;
 }
 
 /** What the catalog's shape depends on. */
@@ -85,6 +94,8 @@ export interface CatalogContext {
     readonly provider: ClusterProvider;
     readonly ha: boolean;
     readonly ingressController: IngressController;
+    /** The stack syncs from the in-cluster Git server (no fawkes:gitops.repoURL). */
+    readonly gitServer?: boolean;
 }
 
 /** AppProjects group apps; each project may deploy only its apps' charts into their namespaces. */
@@ -122,6 +133,8 @@ export interface AppDatabase {
 /** What an app's chart-specific values depend on. */
 export interface AppValuesContext {
     readonly domain: string;
+    /** https URL of a host under the domain, with the port when the stack's https port is not 443. */
+    readonly externalUrl: (host: string) => string;
     readonly clusterIssuer: string;
     readonly ingressClassName: string;
     /** A local kind cluster: demo conveniences (such as guest sign-in) are on only there. */

@@ -18,6 +18,8 @@ export interface ClusterArgs {
     readonly dockerHubCredentials?: pulumi.Output<string>;
     /** kind only: the catalog apps the stack runs (their images, for the pull-limit warning). */
     readonly apps: readonly string[];
+    /** kind only: the platform's steady-state requests, which the preflight holds against Docker's resources. */
+    readonly steadyStateRequests?: { readonly cpuMillicores: number; readonly memoryBytes: number };
 }
 
 export function createCluster(args: ClusterArgs, opts?: pulumi.ComponentResourceOptions): PlatformCluster {
@@ -26,7 +28,7 @@ export function createCluster(args: ClusterArgs, opts?: pulumi.ComponentResource
         case "kind": {
             /* eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see top of file */
             const { KindCluster } = require("./kind") as typeof import("./kind");
-            return new KindCluster(name, { config: args.config, dockerHubCredentials: args.dockerHubCredentials, apps: args.apps }, opts);
+            return new KindCluster(name, { config: args.config, dockerHubCredentials: args.dockerHubCredentials, apps: args.apps, steadyStateRequests: args.steadyStateRequests }, opts);
         }
         case "eks": {
             /* eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy load, see top of file */

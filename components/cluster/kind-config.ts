@@ -47,13 +47,14 @@ export function renderKindConfig(config: KindClusterConfig): string {
             role: pool.role,
             image,
             labels: { ...pool.labels },
-            // Host ports 80/443 reach the ingress controller on the control plane, so
-            // https://<app>.<domain> works from the laptop without port-forwarding.
+            // Host ports (80/443 by default) reach the ingress controller on the control plane, so
+            // https://<app>.<domain> works from the laptop without port-forwarding. They bind
+            // to 127.0.0.1 unless configured otherwise: the platform answers this machine only.
             ...(pool.role === "control-plane"
                 ? {
                       extraPortMappings: [
-                          { containerPort: 80, hostPort: 80, protocol: "TCP" },
-                          { containerPort: 443, hostPort: 443, protocol: "TCP" },
+                          { containerPort: 80, hostPort: config.hostPorts.http, listenAddress: config.hostPorts.listenAddress, protocol: "TCP" },
+                          { containerPort: 443, hostPort: config.hostPorts.https, listenAddress: config.hostPorts.listenAddress, protocol: "TCP" },
                       ],
                   }
                 : {}),

@@ -8,6 +8,7 @@ import { kindRelease } from "../kubernetes-versions";
 import { inventoryRegistries, stackImages } from "../image-inventory";
 import { registryCaches } from "./image-cache";
 import { ImageCaches } from "./image-caches";
+import { KindPreflight, warnKindPreflight } from "./kind-preflight-resource";
 import { kindNodePools, renderKindConfig } from "./kind-config";
 import type { NodePool, PlatformCluster } from "./types";
 
@@ -17,6 +18,8 @@ export interface KindClusterArgs {
     readonly dockerHubCredentials?: pulumi.Output<string>;
     /** Catalog apps the stack runs, for the images its nodes will pull. */
     readonly apps: readonly string[];
+    /** The platform's steady-state requests, held against Docker's memory and CPUs before the cluster is created. */
+    readonly steadyStateRequests?: { readonly cpuMillicores: number; readonly memoryBytes: number };
 }
 
 /** Docker Hub's anonymous pull limit per IP address and 6 hours, as documented when this was written. */
@@ -49,18 +52,36 @@ export class KindCluster extends pulumi.ComponentResource implements PlatformClu
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
     readonly cloud = { kind: "kind" } as const;
+    readonly deletionAnchor: pulumi.Resource;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:cluster:KindCluster", name, {}, opts);
         const { config } = args;
         this.pools = kindNodePools(config);
+        const kindConfig = renderKindConfig(config);
+
+        // Docker, its resources, the host ports and the kind binary: warnings in a preview,
+        // errors in the step before the cluster is created.
+        const preflightInput = {
+            clusterName: config.name,
+            hostPorts: { ...config.hostPorts },
+            requests: args.steadyStateRequests ?? { cpuMillicores: 0, memoryBytes: 0 },
+            nodes: this.pools.reduce((n, p) => n + p.count, 0),
+            kindVersion: kindRelease,
+        };
+        if (pulumi.runtime.isDryRun()) {
+            for (const warning of warnKindPreflight(preflightInput)) {
+                void pulumi.log.warn(warning);
+            }
+        }
+        const preflight = new KindPreflight(`${name}-preflight`, { ...preflightInput, rerunOn: kindConfig }, { parent: this });
 
         const cluster = new local.Command(
             `${name}-kind`,
             {
                 create: createScript,
                 delete: deleteScript,
-                environment: { KIND_CLUSTER_NAME: config.name, KIND_CONFIG: renderKindConfig(config) },
+                environment: { KIND_CLUSTER_NAME: config.name, KIND_CONFIG: kindConfig },
                 // Never echo stdout: it is the admin kubeconfig.
                 logging: "stderr",
             },
@@ -71,6 +92,7 @@ export class KindCluster extends pulumi.ComponentResource implements PlatformClu
                 // old one must go first because the new one takes the same name.
                 replaceOnChanges: ["*"],
                 deleteBeforeReplace: true,
+                dependsOn: [preflight],
             },
         );
 
@@ -90,6 +112,7 @@ export class KindCluster extends pulumi.ComponentResource implements PlatformClu
         }
 
         this.kubeconfig = pulumi.secret(cluster.stdout);
+        this.deletionAnchor = cluster;
         this.clusterName = pulumi.output(config.name);
         this.provider = new k8s.Provider(
             `${name}-k8s`,

@@ -55,6 +55,12 @@ export interface PlatformCluster {
     /** Admin kubeconfig, always a secret output. */
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
+    /**
+     * kind: the cluster itself, so every in-cluster resource is deleted with it (a destroy
+     * takes seconds, and works after Docker lost the cluster). Absent in the cloud, where a
+     * Service's load balancer must be deleted before the network it lives in.
+     */
+    readonly deletionAnchor?: pulumi.Resource;
 }
 
 /** Node labels for a pool: its name, its declared capacity (read by the budget policy), and any extras. */

@@ -9,6 +9,8 @@ import { type AppValuesContext, databasesOf, enabledGitopsApps, type GitOpsApp, 
 import type { PlatformConfig } from "../config-types";
 import { argoCdNamespace, clusterIssuerNames, clusterSecretStoreName, inCluster, ingressClassNames } from "../names";
 import { partOfLabel, poolLabel } from "../../policy/lib/labels";
+import { externalUrl } from "../urls";
+import { rootRepoURL } from "./git-source";
 import { setupJobs } from "./setup-jobs";
 import { applicationWave, secretWave } from "./waves";
 
@@ -26,6 +28,7 @@ export function valuesContext(config: PlatformConfig): AppValuesContext {
     const enabled = enabledGitopsApps(config.apps);
     return {
         domain: config.domain,
+        externalUrl: (host) => externalUrl(config, host),
         clusterIssuer: clusterIssuerNames[config.tls.issuer],
         ingressClassName: ingressClassNames[config.ingress.controller],
         local: config.cluster.provider === "kind",
@@ -137,7 +140,7 @@ export function rootProject(config: PlatformConfig): Manifest {
         metadata: { name: rootProjectName, namespace: argoCdNamespace, labels: { ...partOf } },
         spec: {
             description: "The Fawkes app-of-apps: Applications and their ExternalSecrets, from this platform's Git repository",
-            sourceRepos: [config.gitops.repoURL],
+            sourceRepos: [rootRepoURL(config)],
             destinations: [argoCdNamespace, ...apps.map((a) => a.namespace)].map((namespace) => ({ server: inCluster, namespace })),
             clusterResourceWhitelist: [],
             namespaceResourceWhitelist: [
@@ -161,14 +164,18 @@ export function lockedDefaultProject(): Manifest {
     };
 }
 
-export function rootApplication(config: PlatformConfig): Manifest {
+/**
+ * The root Application. `targetRevision` is the commit the program seeded on a local stack
+ * (a pulumi.Input); a remote stack follows fawkes:gitops.targetRevision.
+ */
+export function rootApplication(config: PlatformConfig, targetRevision: unknown = config.gitops.targetRevision): Manifest {
     return {
         apiVersion: "argoproj.io/v1alpha1",
         kind: "Application",
         metadata: { name: rootAppName, namespace: argoCdNamespace, labels: { ...partOf }, finalizers: ["resources-finalizer.argocd.argoproj.io"] },
         spec: {
             project: rootProjectName,
-            source: { repoURL: config.gitops.repoURL, targetRevision: config.gitops.targetRevision, path: config.gitops.path },
+            source: { repoURL: rootRepoURL(config), targetRevision, path: config.gitops.path },
             destination: { server: inCluster, namespace: argoCdNamespace },
             syncPolicy: { automated: { prune: true, selfHeal: true }, retry: { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } } },
         },

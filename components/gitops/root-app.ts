@@ -1,6 +1,6 @@
 // What the program creates for the app-of-apps: the AppProjects (security boundaries stay
 // with Pulumi, so a change in Git cannot widen them) and the root Application that syncs
-// platform/<stack>/ from the platform repository.
+// the stack's tree from the platform repository (the in-cluster Git server on a local stack).
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +14,10 @@ export interface RootAppArgs {
     readonly argoCd: pulumi.Resource;
     /** The External Secrets release: the CRD of the ExternalSecrets in the synced tree. */
     readonly externalSecrets: pulumi.Resource;
+    /** The commit (local stack: the seeded one) or branch the root app syncs. */
+    readonly targetRevision: pulumi.Input<string>;
+    /** The ExternalSecret of a private repository's credentials: Argo CD must be able to read before it syncs. */
+    readonly repositoryCredentials: readonly pulumi.Resource[];
 }
 
 export class RootApp extends pulumi.ComponentResource {
@@ -30,9 +34,9 @@ export class RootApp extends pulumi.ComponentResource {
         // committed to Git could name it. Empty it, so only the platform's projects grant rights.
         new k8s.apiextensions.CustomResourcePatch(`${name}-default-project`, lockedDefaultProject() as k8s.apiextensions.CustomResourcePatchArgs, child);
         // The root app syncs Applications into these projects: they must exist first.
-        this.application = new k8s.apiextensions.CustomResource(name, rootApplication(args.config) as k8s.apiextensions.CustomResourceArgs, {
+        this.application = new k8s.apiextensions.CustomResource(name, rootApplication(args.config, args.targetRevision) as k8s.apiextensions.CustomResourceArgs, {
             ...child,
-            dependsOn: [args.argoCd, args.externalSecrets, ...projects],
+            dependsOn: [args.argoCd, args.externalSecrets, ...projects, ...args.repositoryCredentials],
         });
         this.registerOutputs({});
     }

@@ -2,6 +2,7 @@
 // type, name, inputs (with which of them are secret), parent, dependencies, provider,
 // protect and the other resource options that MockResourceArgs does not show.
 
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -29,6 +30,8 @@ export interface CapturedResource {
     readonly replaceOnChanges: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
     readonly deleteBeforeReplace: boolean;
+    /** URN of the resource this one is deleted with ("" when none). */
+    readonly deletedWith: string;
     /** Inputs with secrets unwrapped. */
     readonly inputs: Record<string, unknown>;
     /** Dotted paths of the inputs that were marked secret, e.g. `kubeconfig`, `data.password`. */
@@ -154,11 +157,13 @@ export interface RunOptions {
     readonly mocks?: pulumi.runtime.Mocks;
     /** Project name given to setMocks; a generic harness may leave Pulumi's default. */
     readonly project?: string;
+    /** Config keys stored encrypted, as `pulumi config set --secret` marks them. */
+    readonly secretKeys?: readonly string[];
 }
 
 /** Runs index.ts for `stack` with `config`, as `pulumi up` would, against mocks. */
 export async function runProgram(stack: string, config: StackConfig, options: RunOptions = {}): Promise<RunResult> {
-    pulumi.runtime.setAllConfig(toRuntimeConfig(config));
+    pulumi.runtime.setAllConfig(toRuntimeConfig(config), [...(options.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(options.mocks ?? realisticMocks, options.project ?? projectName, stack, false);
 
     const resources: CapturedResource[] = [];
@@ -187,6 +192,7 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
                     replaceOnChanges: req.getReplaceonchangesList() as string[],
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList() as string[],
                     deleteBeforeReplace: req.getDeletebeforereplace() === true,
+                    deletedWith: (req.getDeletedwith() as string | undefined) ?? "",
                     inputs,
                     secretInputs,
                     state: decodeProperties(reply.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
@@ -250,11 +256,50 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
     };
 }
 
-/** Runs a stack file (`Pulumi.<stack>.yaml`), optionally changing its config first. */
+/**
+ * Runs a stack file (`Pulumi.<stack>.yaml`), optionally changing its config first.
+ *
+ * A changed remote-source stack (a variant: other apps, another controller) generates a tree
+ * other than the committed one, and the program rightly refuses to preview it against the
+ * stale commit. For a variant the harness does what `npm run gitops` would: it writes the
+ * variant's tree to a scratch folder inside the repository and points fawkes:gitops.path there.
+ */
 export async function runStackFile(stack: string, change?: (config: StackConfig) => void, options?: RunOptions): Promise<RunResult> {
     const config = stackFileConfig(stack);
     change?.(config);
+    if (change !== undefined) {
+        writeVariantTree(stack, config);
+    }
     return runProgram(stack, config, options);
+}
+
+/** Where variants' trees go: ignored by Git, inside the repository as fawkes:gitops.path requires. */
+const variantTreeRoot = "node_modules/.cache/fawkes-variant-trees";
+
+function writeVariantTree(stack: string, config: StackConfig): void {
+    /* eslint-disable @typescript-eslint/no-require-imports -- stacks.ts and the program's modules import this file */
+    const { stackConfig } = require("./stacks") as typeof import("./stacks");
+    const { staleTreeFiles, treeFiles } = require("../../components/gitops/tree-files") as typeof import("../../components/gitops/tree-files");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    let parsed;
+    try {
+        parsed = stackConfig(stack, config);
+    } catch {
+        return; // An invalid variant: the program reports it itself.
+    }
+    if (parsed.gitops.source !== "remote" || staleTreeFiles(treeFiles(parsed), parsed.gitops.path, projectRoot).length === 0) {
+        return;
+    }
+    const files = treeFiles(parsed);
+    const id = createHash("sha256").update(JSON.stringify([...files])).digest("hex").slice(0, 16);
+    const treePath = `${variantTreeRoot}/${id}`;
+    const current = config["fawkes:gitops"];
+    const gitops = { ...((typeof current === "string" ? JSON.parse(current) : current) as Record<string, unknown>), path: treePath };
+    config["fawkes:gitops"] = gitops;
+    for (const [file, text] of treeFiles(stackConfig(stack, config))) {
+        fs.mkdirSync(path.dirname(path.join(projectRoot, file)), { recursive: true });
+        fs.writeFileSync(path.join(projectRoot, file), text);
+    }
 }
 
 /** Runs of unchanged stack files, shared by every spec: a run is deterministic, and callers only read it. */

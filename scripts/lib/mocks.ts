@@ -1,6 +1,7 @@
 // What the mocked providers answer: enough realistic state for the program's outputs and
 // dependency edges to behave as they would against real providers.
 
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 const accountId = "123456789012";
@@ -48,6 +49,9 @@ export function mockState(args: pulumi.runtime.MockResourceArgs): Record<string,
             return { ...state, privateKeyPem: `-----BEGIN EC PRIVATE KEY-----\nmock-${args.name}\n-----END EC PRIVATE KEY-----\n` };
         case "tls:index/selfSignedCert:SelfSignedCert":
             return { ...state, certPem: `-----BEGIN CERTIFICATE-----\nmock-${args.name}\n-----END CERTIFICATE-----\n` };
+        case "pulumi-nodejs:dynamic/gitops:GitSeed":
+            // The Git seed answers with the commit it pushed: here a stand-in derived from the tree.
+            return { ...state, commit: createHash("sha1").update(JSON.stringify(state.files)).digest("hex") };
         case "command:local:Command":
             // kind: the create script prints the kubeconfig on stdout.
             return { ...state, stdout: fakeKubeconfig("https://127.0.0.1:6443") };

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { type ChartPin, coreAddons, gitopsApps } from "../../components/catalog";
+import { catalogContext, type ChartPin, coreAddons, gitopsApps } from "../../components/catalog";
 import type { PlatformConfig } from "../../components/config";
 import { getPath } from "../../components/addons/helm";
 import { platformTree } from "../../components/gitops/manifests";
@@ -61,9 +61,12 @@ export const allAppsVariant = "dev-all-apps";
  */
 export function renderTargets(stacks: readonly string[]): RenderTarget[] {
     const allApps = Object.fromEntries(gitopsApps().map((a) => [a.name, true]));
+    // With a remote repository, so the optional gitea app runs (dev's own in-cluster server
+    // is Gitea from the same chart, and renders in the dev target).
     const everything = (c: StackConfig) => {
         c["fawkes:apps"] = allApps;
         c["fawkes:ingress"] = { controller: "ingress-nginx" };
+        c["fawkes:gitops"] = { repoURL: "https://github.com/fawkes-platform/fawkes.git" };
     };
     return [...stacks.map((stack) => ({ name: stack, stack })), { name: allAppsVariant, stack: "dev", change: everything }];
 }
@@ -94,7 +97,10 @@ function secretStrings(resources: readonly CapturedResource[]): Set<string> {
             continue;
         }
         for (const at of r.secretInputs) {
-            collect(getPath(r.inputs, at.replace(/\[(\d+)\]/g, ".$1")));
+            const value = getPath(r.inputs, at.replace(/\[(\d+)\]/g, ".$1"));
+            // The provider marks a whole Secret's data secret; its user name is an identifier
+            // that also names repositories and owners in the clear (the Git server's admin).
+            collect(r.type === "kubernetes:core/v1:Secret" && at === "stringData" ? { ...(value as Record<string, unknown>), username: undefined } : value);
         }
         for (const at of r.secretOutputs ?? []) {
             collect(getPath(r.outputs, at.replace(/\[(\d+)\]/g, ".$1")));
@@ -150,6 +156,20 @@ function writeTree(config: PlatformConfig): string {
     return dir;
 }
 
+/** Writes the files the program seeds into its in-cluster Git server; returns the stack's tree in them. */
+function writeSeededTree(run: RunResult, config: PlatformConfig): string {
+    const seed = run.resources.find((r) => r.type === "pulumi-nodejs:dynamic/gitops:GitSeed" && r.name === "git-seed");
+    if (seed === undefined) {
+        throw new Error(`stack ${config.stack} syncs from the in-cluster Git server, but the program seeds no tree (no git-seed resource)`);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fawkes-seed-${config.stack}-`));
+    for (const [file, text] of Object.entries(seed.inputs.files as Record<string, string>)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+    }
+    return path.join(dir, config.gitops.path);
+}
+
 /** Runs the program for the target under mocks and collects what it would install. */
 export async function stackSources(target: RenderTarget): Promise<StackSources> {
     const run = await runStackFile(target.stack, target.change);
@@ -159,7 +179,7 @@ export async function stackSources(target: RenderTarget): Promise<StackSources> 
     const raw = stackFileConfig(target.stack);
     target.change?.(raw);
     const config = stackConfig(target.stack, raw);
-    const core = coreAddons({ provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller });
+    const core = coreAddons(catalogContext(config));
     const pulumiCharts: ChartInstall[] = run.resources
         .filter((r) => r.type === releaseType)
         .map((r) => {
@@ -178,8 +198,10 @@ export async function stackSources(target: RenderTarget): Promise<StackSources> 
                 after: releasesBefore(r, run),
             };
         });
-    const committed = target.change === undefined;
-    const treeDir = committed ? path.join(projectRoot, config.gitops.path) : writeTree(config);
+    // What Argo CD syncs: the committed tree of a remote stack, or on a local one the very
+    // files the program pushes to its in-cluster Git server.
+    const committed = target.change === undefined && config.gitops.source === "remote";
+    const treeDir = committed ? path.join(projectRoot, config.gitops.path) : config.gitops.source === "in-cluster" ? writeSeededTree(run, config) : writeTree(config);
     const argoCharts: ChartInstall[] = [];
     for (const [file, manifest] of platformTree(config)) {
         if (!file.startsWith("apps/")) {

@@ -29,6 +29,7 @@ export function jenkins(): GitOpsApp {
         namespace: "jenkins",
         pool: "ci",
         host: "jenkins",
+        login: { vaultPath: "jenkins/admin" },
         group: "delivery",
         wave: 1,
         secrets: [{ name: "jenkins-admin", vaultPath: "jenkins/admin", keys: { "jenkins-admin-user": "username", "jenkins-admin-password": "password" } }],
@@ -148,6 +149,7 @@ export function sonarqube(): GitOpsApp {
         namespace: "sonarqube",
         pool: "ci",
         host: "sonarqube",
+        login: { vaultPath: "sonarqube/admin" },
         group: "delivery",
         wave: 2,
         dependsOn: [platformPostgres.app],
@@ -209,6 +211,7 @@ export function harbor(): GitOpsApp {
         namespace: "harbor",
         pool: "ci",
         host: "harbor",
+        login: { vaultPath: "harbor/admin" },
         group: "delivery",
         wave: 2,
         dependsOn: [platformPostgres.app],
@@ -247,7 +250,7 @@ export function harbor(): GitOpsApp {
         values: (ctx) => {
             const host = `harbor.${ctx.domain}`;
             return {
-                externalURL: `https://${host}`,
+                externalURL: ctx.externalUrl("harbor"),
                 expose: {
                     type: "ingress",
                     // The ingress certificate comes from cert-manager, not from the chart's own CA.
@@ -303,6 +306,7 @@ export function kargo(): GitOpsApp {
         extraNamespaces: ["kargo-system-resources", "kargo-shared-resources"],
         pool: "apps",
         host: "kargo",
+        login: { vaultPath: "kargo/admin", username: "admin" },
         group: "delivery",
         wave: 1,
         enabledByDefault: false,

@@ -1,7 +1,8 @@
 // Developer experience: the portal developers start from, and an optional Git server.
 
 import { platformPostgres } from "./data";
-import { container, gitopsApp, ingressFor, issuerAnnotations, r, workload } from "../build";
+import { gitopsApp, ingressFor, issuerAnnotations, r, workload } from "../build";
+import { giteaChart, giteaWorkload } from "../core";
 import type { GitOpsApp } from "../types";
 
 /** An env var read from a key of a Secret. */
@@ -24,7 +25,7 @@ export function backstage(): GitOpsApp {
             workload({ object: "backstage", container: "backstage-backend" }, "Deployment", 1, { resources: "backstage.resources", replicas: "backstage.replicas", placement: "backstage" }, r("100m", "512Mi"), r("1", "1Gi")),
         ],
         values: (ctx) => {
-            const url = `https://backstage.${ctx.domain}`;
+            const url = ctx.externalUrl("backstage");
             return {
                 backstage: {
                     // The chart defaults to :latest, which the platform's Kyverno policy refuses. This is
@@ -83,12 +84,10 @@ export function backstage(): GitOpsApp {
 }
 
 export function gitea(): GitOpsApp {
-    const init = (name: string) => container(name, "initContainers.resources", r("50m", "64Mi"), r("500m", "256Mi"), true);
     return gitopsApp({
         name: "gitea",
-        // dl.gitea.com/charts gitea 12.7.0 (Gitea 1.27.0). The version comes from release notes, and the
-        // values were read at an earlier snapshot of the chart: check both before switching it on.
-        chart: { repo: "https://dl.gitea.com/charts", name: "gitea", version: "12.7.0" },
+        // The same chart as the local stacks' in-cluster Git server (core.ts); this one keeps its data in the platform's PostgreSQL.
+        chart: giteaChart,
         namespace: "gitea",
         pool: "apps",
         host: "gitea",
@@ -98,16 +97,8 @@ export function gitea(): GitOpsApp {
         dependsOn: [platformPostgres.app],
         database: { name: "gitea", owner: "gitea", vaultPath: "gitea/postgres" },
         secrets: [{ name: "gitea-admin", vaultPath: "gitea/admin", keys: { username: "username", password: "password" } }],
-        workloads: [
-            {
-                name: "gitea",
-                kind: "Deployment",
-                replicas: 1,
-                replicasPath: "replicaCount",
-                placementPath: "",
-                containers: [container("gitea", "resources", r("100m", "256Mi"), r("1", "1Gi")), init("init-directories"), init("init-app-ini"), init("configure-gitea")],
-            },
-        ],
+        login: { vaultPath: "gitea/admin" },
+        workloads: [giteaWorkload("gitea", r("100m", "256Mi"), r("1", "1Gi"))],
         values: (ctx) => ({
             // The platform's PostgreSQL and in-memory cache and queues instead of the bundled Bitnami subcharts.
             postgresql: { enabled: false },

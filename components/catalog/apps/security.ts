@@ -119,6 +119,7 @@ export function keycloak(): GitOpsApp {
         namespace: "keycloak",
         pool: "apps",
         host: "keycloak",
+        login: { vaultPath: "keycloak/admin" },
         group: "security",
         wave: 2,
         enabledByDefault: false,
