@@ -1,10 +1,16 @@
 // Entry point of the Fawkes platform program: config → platform → stack outputs.
 
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
+import { placeholderProblems } from "./policy/lib/placeholders";
 import { rootRepoURL } from "./components/gitops/git-source";
 import { buildPlatform } from "./components/platform";
 
 const config = loadConfig();
+// The shipped example values still run (previews, mocked tests); a deploy stops on them in the policy pack.
+for (const problem of placeholderProblems({ domain: config.domain, acmeEmail: config.tls.email, repoURL: config.gitops.source === "remote" ? config.gitops.repoURL : undefined })) {
+    void pulumi.log.warn(`${problem} (policy no-placeholder-values stops a deploy with it)`);
+}
 const platform = buildPlatform(config);
 
 export const clusterProvider = config.cluster.provider;

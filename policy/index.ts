@@ -4,6 +4,7 @@
 import { PolicyPack } from "@pulumi/policy";
 import { namespacesHaveQuotas, resourceBudget } from "./policies/budget";
 import { aksRbac, eksEndpointAndEncryption, helmReleasePinned, imagesPinned, loadBalancerOnlyForIngress, noPrivilegedOrHostNamespaces } from "./policies/guardrails";
+import { noPlaceholderValues } from "./policies/placeholders";
 import { aksEntraOnlyWhenHa, kyvernoBeforeClusterPolicies, protectStatefulWhenHa } from "./policies/stack-guardrails";
 
 new PolicyPack("fawkes", {
@@ -21,5 +22,6 @@ new PolicyPack("fawkes", {
         protectStatefulWhenHa,
         aksEntraOnlyWhenHa,
         kyvernoBeforeClusterPolicies,
+        noPlaceholderValues,
     ],
 });

@@ -81,9 +81,12 @@ export class PolicyPackProcess {
     /** Sends the pack its policy config, as `--policy-pack-config` does. */
     async configure(config: Record<string, Record<string, unknown>>): Promise<void> {
         const request = new analyzer.ConfigureAnalyzerRequest();
-        for (const [policy, values] of Object.entries(config)) {
+        // As the CLI reads a --policy-pack-config file: `enforcementLevel` is the level (mandatory
+        // when a policy is configured without one), everything else the policy's properties.
+        const levels: Record<string, number> = { advisory: 0, mandatory, disabled: 2 };
+        for (const [policy, { enforcementLevel, ...values }] of Object.entries(config)) {
             const policyConfig = new analyzer.PolicyConfig();
-            policyConfig.setEnforcementlevel(mandatory);
+            policyConfig.setEnforcementlevel(enforcementLevel === undefined ? mandatory : levels[String(enforcementLevel)]);
             policyConfig.setProperties(toStruct(values));
             request.getPolicyconfigMap().set(policy, policyConfig);
         }

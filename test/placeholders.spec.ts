@@ -1,0 +1,77 @@
+// The shipped example values (example.com domain and ACME e-mail, this project's own
+// repository): the program warns, the policy pack reports them, advisory in the preview
+// workflow's pack config and mandatory in the deploy workflow's.
+
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { placeholderProblems } from "../policy/lib/placeholders";
+import { noPlaceholderValues } from "../policy/policies/placeholders";
+import { projectRoot, runStackFileOk } from "../scripts/lib/harness";
+import { analyzedResources, checkStack } from "../scripts/lib/policy-input";
+import { type Diagnostic, mandatory, PolicyPackProcess } from "./support/analyzer";
+
+const packConfig = (file: string) => JSON.parse(fs.readFileSync(path.join(projectRoot, "policy", file), "utf8")) as Record<string, Record<string, unknown>>;
+const real = (c: Record<string, unknown>) => {
+    c["fawkes:domain"] = "platform.acme.io";
+    c["fawkes:tls"] = { issuer: "letsencrypt", email: "platform@acme.io" };
+    c["fawkes:gitops"] = { ...(c["fawkes:gitops"] as object), repoURL: "https://github.com/acme/platform.git" };
+};
+
+describe("placeholder values", function () {
+    this.timeout(60_000);
+
+    it("names each placeholder with its config key, and nothing on real values", () => {
+        assert.deepEqual(
+            placeholderProblems({ domain: "fawkes.example.com", acmeEmail: "team@example.org", repoURL: "https://github.com/fawkes-platform/fawkes.git" }).map((p) => p.split(" ")[0]),
+            ["fawkes:domain", "fawkes:tls.email", "fawkes:gitops.repoURL"],
+        );
+        assert.deepEqual(placeholderProblems({ domain: "example.net" }).length, 1);
+        assert.deepEqual(placeholderProblems({ domain: "notexample.com", acmeEmail: "a@example.company", repoURL: "https://github.com/acme/fawkes.git" }), []);
+    });
+
+    it("the program warns on the shipped prod stack and not on dev, whose local domain is real", async () => {
+        const prod = await runStackFileOk("prod");
+        assert.equal(prod.warnings.filter((w) => w.includes("no-placeholder-values")).length, 3, prod.warnings.join("\n"));
+        const dev = await runStackFileOk("dev");
+        assert.deepEqual(dev.warnings.filter((w) => w.includes("no-placeholder-values")), []);
+    });
+
+    it("the policy reports the shipped prod and prod-aks stacks, and passes real values", async () => {
+        for (const stack of ["prod", "prod-aks"]) {
+            const violations = checkStack(noPlaceholderValues, analyzedResources(await runStackFileOk(stack)));
+            assert.equal(violations.length, 3, `${stack}: ${violations.join("\n")}`);
+        }
+        assert.deepEqual(checkStack(noPlaceholderValues, analyzedResources(await runStackFileOk("prod", real))), []);
+    });
+
+    it("is advisory in the preview pack config and mandatory in the deploy one, which is otherwise the same", () => {
+        const preview = packConfig("policy-config.json");
+        const deploy = packConfig("policy-config.deploy.json");
+        assert.equal(preview["no-placeholder-values"].enforcementLevel, "advisory");
+        assert.equal(deploy["no-placeholder-values"].enforcementLevel, "mandatory");
+        assert.deepEqual({ ...deploy, "no-placeholder-values": preview["no-placeholder-values"] }, preview);
+    });
+
+    describe("through the analyzer protocol, with each workflow's pack config", () => {
+        let pack: PolicyPackProcess;
+        before(async () => {
+            pack = await PolicyPackProcess.start();
+        });
+        after(() => pack?.stop());
+        const placeholders = (ds: Diagnostic[]) => ds.filter((d) => d.policy === "no-placeholder-values");
+
+        it("a preview of the shipped prod stack passes with advisory findings; a deploy is stopped", async () => {
+            const records = analyzedResources(await runStackFileOk("prod"));
+            await pack.configure(packConfig("policy-config.json"));
+            const previewed = placeholders(await pack.analyzeStack(records));
+            assert.equal(previewed.length, 3);
+            assert.ok(previewed.every((d) => d.enforcementLevel !== mandatory));
+            await pack.configure(packConfig("policy-config.deploy.json"));
+            const deployed = placeholders(await pack.analyzeStack(records));
+            assert.equal(deployed.length, 3);
+            assert.ok(deployed.every((d) => d.enforcementLevel === mandatory));
+            await pack.configure({});
+        });
+    });
+});
