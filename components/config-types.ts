@@ -11,6 +11,20 @@ export type TlsIssuer = (typeof tlsIssuers)[number];
 export const ingressControllers = ["traefik", "ingress-nginx"] as const;
 export type IngressController = (typeof ingressControllers)[number];
 
+/** The core apps `fawkes:ingress.internal` can take off the public entrypoint. */
+export const internalApps = ["vault", "argo-cd"] as const;
+export type InternalApp = (typeof internalApps)[number];
+
+/**
+ * `fawkes:ingress.internal`: these apps are served only on a second, internal entrypoint of
+ * the ingress controller, behind its own internal load balancer that admits only sourceRanges.
+ */
+export interface InternalExposure {
+    readonly apps: readonly InternalApp[];
+    /** IPv4 CIDRs the internal load balancer admits (the VPC/VNet and VPN ranges). */
+    readonly sourceRanges: readonly string[];
+}
+
 /** A group of identical worker nodes. */
 export interface PoolConfig {
     readonly name: string;
@@ -99,7 +113,7 @@ export interface PlatformConfig {
     readonly cluster: ClusterConfig;
     readonly domain: string;
     readonly tls: { readonly issuer: TlsIssuer; readonly email?: string };
-    readonly ingress: { readonly controller: IngressController };
+    readonly ingress: { readonly controller: IngressController; readonly internal?: InternalExposure };
     readonly gitops: GitopsConfig;
     readonly budget: { readonly targetUtilization: number };
     /** Catalog app name → enabled. Only names the catalog knows. */

@@ -12,6 +12,8 @@ import {
     type EksClusterConfig,
     ingressControllers,
     type GitCredentialKind,
+    internalApps,
+    type InternalExposure,
     type KindClusterConfig,
     type KindHostPorts,
     type PlatformConfig,
@@ -136,7 +138,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
             ? configDefaults.domain
             : stringMatching(problems, "fawkes:domain", raw.domain, isDnsName, "a lower-case DNS name with at least two labels, e.g. fawkes.example.com");
     const tls = parseTls(problems, raw.tls, domain);
-    const ingress = parseIngress(problems, warnings, raw.ingress);
+    const ingress = parseIngress(problems, warnings, raw.ingress, cluster?.provider);
     const gitops = parseGitops(problems, raw, stack, cluster?.provider);
     const budget = parseBudget(problems, raw.budget);
     const apps = parseApps(problems, raw.apps);
@@ -569,10 +571,10 @@ function parseTls(problems: Problems, rawValue: string | undefined, domain: stri
     return email === undefined ? undefined : { issuer, email };
 }
 
-function parseIngress(problems: Problems, warnings: string[], rawValue: string | undefined): PlatformConfig["ingress"] | undefined {
+function parseIngress(problems: Problems, warnings: string[], rawValue: string | undefined, provider: ClusterProvider | undefined): PlatformConfig["ingress"] | undefined {
     const key = "fawkes:ingress";
     const obj = parseObject(problems, key, rawValue) ?? {};
-    rejectUnknownFields(problems, key, obj, ["controller"]);
+    rejectUnknownFields(problems, key, obj, ["controller", "internal"]);
     const controller = oneOf(problems, `${key}.controller`, obj.controller, ingressControllers, configDefaults.ingress.controller);
     if (controller === "ingress-nginx") {
         warnings.push(
@@ -580,7 +582,46 @@ function parseIngress(problems: Problems, warnings: string[], rawValue: string |
                 "gets no further releases or security fixes. Prefer traefik (the default).",
         );
     }
-    return controller === undefined ? undefined : { controller };
+    const internal = obj.internal === undefined ? undefined : parseInternal(problems, `${key}.internal`, obj.internal, controller, provider);
+    if (controller === undefined || internal === null) {
+        return undefined;
+    }
+    return internal === undefined ? { controller } : { controller, internal };
+}
+
+/** Null when the value is invalid (the problem is recorded). */
+function parseInternal(problems: Problems, key: string, value: unknown, controller: string | undefined, provider: ClusterProvider | undefined): InternalExposure | null {
+    const shape = `{ apps?: [${internalApps.join(", ")}] (default: both), sourceRanges: ["10.0.0.0/8", ...] }`;
+    if (!isPlainObject(value)) {
+        problems.add(key, value, shape);
+        return null;
+    }
+    const before = problems.count;
+    if (provider === "kind") {
+        // kind has no load balancer: its host ports already answer only on
+        // fawkes:cluster.hostPorts.listenAddress, 127.0.0.1 unless changed.
+        problems.add(key, value, "unset on kind: the platform answers only on fawkes:cluster.hostPorts.listenAddress (127.0.0.1 by default), and there is no load balancer to make internal");
+    }
+    if (controller === "ingress-nginx") {
+        problems.add(key, value, "unset with ingress-nginx: the internal entrypoint is a second Traefik entrypoint; use fawkes:ingress.controller traefik");
+    }
+    rejectUnknownFields(problems, key, value, ["apps", "sourceRanges"]);
+    let apps: InternalExposure["apps"] = internalApps;
+    if (value.apps !== undefined) {
+        const list = value.apps;
+        if (!Array.isArray(list) || list.length === 0 || new Set(list).size !== list.length || !list.every((a) => (internalApps as readonly unknown[]).includes(a))) {
+            problems.add(`${key}.apps`, list, `a non-empty list of distinct apps from ${internalApps.join(", ")}`);
+        } else {
+            apps = list as InternalExposure["apps"];
+        }
+    }
+    const ranges = value.sourceRanges;
+    if (!Array.isArray(ranges) || ranges.length === 0 || !ranges.every((c) => typeof c === "string" && isIpv4Cidr(c))) {
+        problems.add(`${key}.sourceRanges`, ranges, 'a non-empty list of IPv4 CIDRs the internal load balancer admits, e.g. ["10.0.0.0/8"] (your VPC/VNet and VPN ranges; required)');
+    } else if (ranges.some((c: string) => c.endsWith("/0"))) {
+        problems.add(`${key}.sourceRanges`, ranges, "CIDRs narrower than /0: an internal entrypoint open to every address is not internal");
+    }
+    return problems.count > before ? null : { apps, sourceRanges: ranges as string[] };
 }
 
 const httpsGitUrl = /^https:\/\/[a-z0-9.-]+(:\d+)?\/[\w./~-]+$/i;

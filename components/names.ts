@@ -15,6 +15,3 @@ export const clusterIssuerNames: Readonly<Record<TlsIssuer, string>> = {
 /** Argo CD's namespace and the in-cluster destination, the only one the platform uses. */
 export const argoCdNamespace = "argocd";
 export const inCluster = "https://kubernetes.default.svc";
-
-/** The ClusterSecretStore every ExternalSecret reads from. */
-export const clusterSecretStoreName = "vault";

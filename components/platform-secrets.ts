@@ -64,6 +64,8 @@ export const platformSecretSpecs: readonly SecretSpec[] = [
     { path: "harbor/postgres", ...login("harbor", 32) },
     { path: "jenkins/admin", ...login("admin") },
     { path: "devlake/encryption", fields: [{ field: "secret", length: 32 }] },
+    // DevLake's config UI has no login of its own: the ingress asks for this one (an htpasswd line).
+    { path: "devlake/admin", fixed: { username: "admin" }, fields: [password(), { field: "htpasswd", bcryptOf: "password", prefix: "admin:" }] },
     { path: "devlake/mysql", fixed: { username: "devlake" }, fields: [password(32), { field: "rootPassword", length: 32 }] },
     // Optional apps' credentials exist whether or not the app is switched on, so switching is one line.
     { path: "keycloak/admin", ...login("admin") },

@@ -17,20 +17,22 @@ import { poolDemand } from "./budget";
 import { type CatalogApp, enabledGitopsApps, stackCatalog } from "./catalog";
 import { createCluster, type NodePool, type PlatformCluster } from "./cluster";
 import type { PlatformConfig } from "./config-types";
+import { ConfigMapReaders } from "./config-map-readers";
 import { type AppCredential, platformCredentials } from "./credentials";
 import { deletedWith } from "./deleted-with";
 import { doraNotifications } from "./gitops/dora";
 import { GitSeed } from "./gitops/git-seed";
 import { seededRepository } from "./gitops/git-source";
 import { repositorySecret, repositoryVaultPath } from "./gitops/repository-credentials";
-import { rootAppName } from "./gitops/manifests";
+import { rootAppName, valuesContext } from "./gitops/manifests";
 import { RootApp } from "./gitops/root-app";
 import { ArgoCdSyncWait } from "./gitops/sync-wait";
 import { assertCommittedTreeCurrent, treeFiles } from "./gitops/tree-files";
 import { argoCdNamespace } from "./names";
 import { PlatformSecrets } from "./platform-secrets";
 import { AppTenancy } from "./tenancy";
-import { externalUrl } from "./urls";
+import { secretReaders } from "./vault-policies";
+import { externalUrl, httpsPort } from "./urls";
 
 export interface Platform {
     readonly cluster: PlatformCluster;
@@ -78,7 +80,15 @@ export function buildPlatform(config: PlatformConfig): Platform {
     const ingressApp = apps.find((a) => a.name === config.ingress.controller)!;
     const ingress = new IngressController(
         "ingress",
-        { ...place(ingressApp), controller: config.ingress.controller, exposure: config.cluster.provider === "kind" ? "hostPort" : "loadBalancer" },
+        {
+            ...place(ingressApp),
+            controller: config.ingress.controller,
+            exposure: config.cluster.provider === "kind" ? "hostPort" : "loadBalancer",
+            issuer: config.tls.issuer,
+            httpsPort: httpsPort(config),
+            cluster: config.cluster.provider,
+            internal: config.ingress.internal,
+        },
         inCluster,
     );
     const certManager = new CertManager(
@@ -89,11 +99,17 @@ export function buildPlatform(config: PlatformConfig): Platform {
     const tls = { ingressClassName: ingress.className, clusterIssuer: certManager.issuerName };
 
     const secrets = new PlatformSecrets("platform-secrets");
-    const vault = new Vault("vault", { ...place(app("vault")), ...tls, ha: config.ha, cloud: cluster.cloud, host: host(app("vault").host!), clusterName: config.cluster.name }, inCluster);
+    const vault = new Vault("vault", { ...place(app("vault")), ...tls, ha: config.ha, cloud: cluster.cloud, host: host(app("vault").host!), clusterName: config.cluster.name, ingressAnnotations: ingress.routeAnnotations("vault") }, inCluster);
     const esoApp = app("external-secrets");
     const vaultToken = config.ha ? config.vaultToken : vault.devRootToken;
     const remote = config.gitops.source === "remote" ? config.gitops : undefined;
     const repositoryCredentials = remote?.credentials ? repositorySecret(remote.repoURL, remote.credentials) : undefined;
+    const argoApp = app("argo-cd");
+    // One Vault reader per app namespace; Argo CD's admin and repository credentials are readable from argocd only.
+    const argoCdReads = { admin: "argocd/admin", repository: repositoryCredentials ? repositoryVaultPath : undefined };
+    const readers = secretReaders(enabledGitopsApps(config.apps), valuesContext(config), [
+        { app: argoApp.name, namespace: argoApp.namespace, paths: Object.values(argoCdReads).filter((p) => p !== undefined) },
+    ]);
     let vaultConfig: VaultConfig | undefined;
     if (vaultToken === undefined) {
         void pulumi.log.warn(
@@ -111,15 +127,23 @@ export function buildPlatform(config: PlatformConfig): Platform {
                 token: vaultToken,
                 skipTlsVerify: config.tls.issuer === "local-ca",
                 reachableAfter: [vault.release, ingress.release],
-                externalSecretsServiceAccount: { name: esoApp.name, namespace: esoApp.namespace },
+                readers,
                 secrets: [...secrets.secrets, ...(repositoryCredentials ? [repositoryCredentials.vaultSecret] : [])],
             },
             inCluster,
         );
     }
-    const externalSecrets = new ExternalSecrets("external-secrets", { ...place(esoApp), vaultAddress: vault.internalAddress, vaultRole: vaultConfig?.role }, inCluster);
-    new Kyverno("kyverno", { ...place(app("kyverno")), apps }, inCluster);
-    const argoApp = app("argo-cd");
+    const externalSecrets = new ExternalSecrets(
+        "external-secrets",
+        { ...place(esoApp), vaultAddress: vault.internalAddress, readers, namespaces, vaultRoles: vaultConfig?.roles },
+        inCluster,
+    );
+    new Kyverno("kyverno", { ...place(app("kyverno")), apps, domain: config.domain }, inCluster);
+    // Cross-namespace ConfigMap reads the catalog declares (Grafana → kube-prometheus-stack's dashboards).
+    const byNamespace = new Map(apps.map((a) => [a.namespace, namespaces.get(a.name)!]));
+    for (const reader of enabledGitopsApps(config.apps).filter((a) => (a.configMapReads ?? []).length > 0)) {
+        new ConfigMapReaders(`${reader.name}-configmap-reads`, { app: reader, namespaces: byNamespace, provider }, inCluster);
+    }
     const devlake = apps.find((a) => a.name === "devlake");
     const argoCd = new ArgoCd(
         "argo-cd",
@@ -128,6 +152,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
             ...tls,
             ha: config.ha,
             host: host(argoApp.host!),
+            ingressAnnotations: ingress.routeAnnotations("argo-cd"),
             adminPasswordHash: secrets.argocdAdminPasswordHash,
             // DORA: every sync and every degraded app goes to DevLake, when the stack runs it.
             notifications: devlake ? doraNotifications(devlake) : undefined,
@@ -136,10 +161,10 @@ export function buildPlatform(config: PlatformConfig): Platform {
         inCluster,
     );
     const esoChild = { ...inCluster, parent: externalSecrets, provider };
-    // The first consumer of the store: the Argo CD admin credentials, for people and automation.
+    // The first consumer of argocd's store: the Argo CD admin credentials, for people and automation.
     externalSecrets.externalSecret(
         "argocd-admin",
-        { namespace: namespaces.get(argoApp.name)!, secretName: "argocd-admin-credentials", vaultPath: "argocd/admin", fields: { username: "username", password: "password" } },
+        { app: argoApp.name, namespace: namespaces.get(argoApp.name)!, secretName: "argocd-admin-credentials", vaultPath: argoCdReads.admin, fields: { username: "username", password: "password" } },
         esoChild,
     );
     // A private remote repository: its credentials reach Argo CD only through Vault.
@@ -147,7 +172,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
         ? [
               externalSecrets.externalSecret(
                   "argocd-repository",
-                  { namespace: namespaces.get(argoApp.name)!, secretName: repositoryCredentials.secretName, vaultPath: repositoryVaultPath, fields: repositoryCredentials.fields, labels: repositoryCredentials.labels },
+                  { app: argoApp.name, namespace: namespaces.get(argoApp.name)!, secretName: repositoryCredentials.secretName, vaultPath: repositoryVaultPath, fields: repositoryCredentials.fields, labels: repositoryCredentials.labels },
                   esoChild,
               ),
           ]

@@ -5,7 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type NodeCounts, containerDefaults, namespaceQuota, quotaHard } from "./budget";
-import type { CatalogApp } from "./catalog";
+import { type CatalogApp, podSecurityOf } from "./catalog";
+import { podSecurityLabels } from "./addons/pod-security";
 import { partOfLabel as partOf } from "../policy/lib/labels";
 import { poolLabel } from "./cluster/types";
 
@@ -29,8 +30,11 @@ export class AppTenancy extends pulumi.ComponentResource {
         const { app, provider } = args;
         const child = { parent: this, provider };
         const labels = { ...partOfLabel, [poolLabel]: app.pool, "app.kubernetes.io/name": app.name };
+        // Pod Security Admission: the API server holds the app's level even while Kyverno is down.
+        const level = podSecurityOf(app);
+        const nsLabels = { ...labels, ...podSecurityLabels(level.enforce, level.warn) };
 
-        const ns = new k8s.core.v1.Namespace(name, { metadata: { name: app.namespace, labels } }, child);
+        const ns = new k8s.core.v1.Namespace(name, { metadata: { name: app.namespace, labels: nsLabels } }, child);
         this.namespace = ns.metadata.name;
         new k8s.core.v1.ResourceQuota(
             name,
@@ -46,7 +50,7 @@ export class AppTenancy extends pulumi.ComponentResource {
             child,
         );
         for (const extra of app.extraNamespaces ?? []) {
-            const extraNs = new k8s.core.v1.Namespace(`${name}-${extra}`, { metadata: { name: extra, labels } }, child);
+            const extraNs = new k8s.core.v1.Namespace(`${name}-${extra}`, { metadata: { name: extra, labels: nsLabels } }, child);
             new k8s.core.v1.ResourceQuota(
                 `${name}-${extra}`,
                 { metadata: { name: "fawkes-budget", namespace: extraNs.metadata.name, labels }, spec: { hard: quotaHard(noPods) } },

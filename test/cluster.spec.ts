@@ -193,7 +193,7 @@ describe("cluster backends (mocked runs of the stack files)", function () {
 
         it("installs the EBS CSI driver and makes encrypted gp3 the default StorageClass", () => {
             const addons = ofType(prod, "aws:eks/addon:Addon").map((a) => a.inputs.addonName);
-            assert.deepEqual(addons.sort(), ["aws-ebs-csi-driver", "eks-pod-identity-agent"]);
+            assert.deepEqual(addons.sort(), ["aws-ebs-csi-driver", "eks-pod-identity-agent", "vpc-cni"]);
             const [storageClass] = ofType(prod, "kubernetes:storage.k8s.io/v1:StorageClass");
             assert.equal((storageClass.inputs.metadata as { annotations: Record<string, string> }).annotations["storageclass.kubernetes.io/is-default-class"], "true");
             assert.deepEqual(storageClass.inputs.parameters, { type: "gp3", encrypted: "true" });

@@ -2,7 +2,9 @@ import * as assert from "node:assert/strict";
 import { platformSecretSpecs } from "../components/platform-secrets";
 import { ClusterIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/ClusterIssuer";
 import { getPath } from "../components/addons/helm";
-import { policyExceptions, validatingPolicies, validatingPolicy } from "../components/addons/kyverno-policies";
+import { admissionRuleNames } from "../components/addons/admission-rules";
+import { stackAdmissionRules } from "../components/addons/kyverno";
+import { policyExceptions, policyNames, validatingPolicies, validatingPolicy } from "../components/addons/kyverno-policies";
 import { namespaceQuota, quotaHard } from "../components/budget";
 import { type CatalogApp, coreAddons, enabledGitopsApps, withAcmeSolver } from "../components/catalog";
 import { reachable } from "../policy/lib/graph";
@@ -133,7 +135,7 @@ describe("platform core (mocked runs)", function () {
     describe("ordering", () => {
         /** The app-of-apps: projects wait for Argo CD; the root app for Argo CD, External Secrets and its projects. */
         const gitopsEdges = () => {
-            const projects = [...new Set(enabledGitopsApps({}).map((a) => a.group)), "fawkes-platform"].map((p) => `AppProject:${p}`);
+            const projects = [...enabledGitopsApps({}).map((a) => a.name), "fawkes-platform"].map((p) => `AppProject:${p}`);
             return [
                 ...projects.map((p) => `${p} -> release:argo-cd`),
                 "AppProjectPatch:default -> release:argo-cd",
@@ -142,10 +144,14 @@ describe("platform core (mocked runs)", function () {
                 ...projects.map((p) => `Application:fawkes-platform -> ${p}`),
             ];
         };
-        const families = ["disallow-host-namespaces", "disallow-latest-tag", "disallow-privileged-containers", "require-app-name-label", "require-requests-limits", "require-run-as-non-root"];
+        const families = policyNames;
         /** Kyverno's objects: each family's enforcing policy and audit twin, and the exceptions of the stack's apps, all after the release. */
         const kyvernoEdges = (run: RunResult) => [
             ...families.flatMap((p) => [`ValidatingPolicy:${p} -> release:kyverno`, `ValidatingPolicy:${p}-audit -> release:kyverno`]),
+            // The cluster-wide boundary rules: one policy each, enforcing everywhere.
+            ...admissionRuleNames.map((p) => `ValidatingPolicy:${p} -> release:kyverno`),
+            // Grafana's ConfigMap-only Role in monitoring, granted by the program.
+            "RoleBinding:grafana-configmap-reader -> Role:grafana-configmap-reader",
             ...policyExceptions([...catalogFor(run), ...enabledGitopsApps({})]).map((e) => `PolicyException:${e.metadata.name} -> release:kyverno`),
         ];
 
@@ -155,10 +161,10 @@ describe("platform core (mocked runs)", function () {
                 [
                     ...kyvernoEdges(runs.dev),
                     "ClusterIssuer:fawkes-local-ca -> release:cert-manager",
-                    "ClusterSecretStore:vault -> release:external-secrets",
-                    "ClusterSecretStore:vault -> vault-role",
-                    "ExternalSecret:argocd-admin-credentials -> ClusterSecretStore:vault",
+                    "ExternalSecret:argocd-admin-credentials -> SecretStore:vault",
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
+                    "SecretStore:vault -> release:external-secrets",
+                    "SecretStore:vault -> vault-role",
                     "vault-provider -> release:traefik",
                     "vault-provider -> release:vault",
                     "vault-role -> vault-provider",
@@ -173,12 +179,12 @@ describe("platform core (mocked runs)", function () {
                     ...kyvernoEdges(runs.prod),
                     "ClusterIssuer:letsencrypt -> release:cert-manager",
                     "ClusterIssuer:letsencrypt-staging -> release:cert-manager",
-                    "ClusterSecretStore:vault -> release:external-secrets",
-                    "ExternalSecret:argocd-admin-credentials -> ClusterSecretStore:vault",
+                    "ExternalSecret:argocd-admin-credentials -> SecretStore:vault",
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
+                    "SecretStore:vault -> release:external-secrets",
                     ...gitopsEdges(),
                     ...(withVault
-                        ? ["ClusterSecretStore:vault -> vault-role", "vault-provider -> release:traefik", "vault-provider -> release:vault", "vault-role -> vault-provider"]
+                        ? ["SecretStore:vault -> vault-role", "vault-provider -> release:traefik", "vault-provider -> release:vault", "vault-role -> vault-provider"]
                         : []),
                 ].sort();
             assert.deepEqual(coreEdges(runs.prod), expected(false));
@@ -257,15 +263,14 @@ describe("platform core (mocked runs)", function () {
             assert.equal(ofType(withToken, "vault:kv/secretV2:SecretV2").length, platformSecretSpecs.length);
         });
 
-        it("configures Vault for External Secrets: KV v2, Kubernetes auth, a read-only policy and a role bound to ESO", () => {
+        it("configures Vault for External Secrets: KV v2, Kubernetes auth, a read-only policy and role per reading namespace (test/secrets-per-app.spec.ts)", () => {
             const run = runs.dev;
             const [mount] = ofType(run, "vault:index/mount:Mount");
             assert.deepEqual([mount.inputs.path, mount.inputs.type, (mount.inputs.options as { version: string }).version], ["platform", "kv", "2"]);
-            const [policy] = ofType(run, "vault:index/policy:Policy");
-            assert.match(String(policy.inputs.policy), /path "platform\/data\/\*" \{\s*capabilities = \["read"\]/);
-            assert.doesNotMatch(String(policy.inputs.policy), /create|update|delete/);
-            const [role] = ofType(run, "vault:kubernetes/authBackendRole:AuthBackendRole");
-            assert.deepEqual([role.inputs.boundServiceAccountNames, role.inputs.boundServiceAccountNamespaces], [["external-secrets"], ["external-secrets"]]);
+            const policy = ofType(run, "vault:index/policy:Policy").find((p) => p.inputs.name === "eso-argo-cd-read")!;
+            assert.equal(String(policy.inputs.policy), 'path "platform/data/argocd/admin" {\n  capabilities = ["read"]\n}\n');
+            const role = ofType(run, "vault:kubernetes/authBackendRole:AuthBackendRole").find((r) => r.inputs.roleName === "eso-argo-cd")!;
+            assert.deepEqual([role.inputs.boundServiceAccountNames, role.inputs.boundServiceAccountNamespaces, role.inputs.audience], [["vault-secret-reader"], ["argocd"], "vault"]);
             const [provider] = ofType(run, "pulumi:providers:vault");
             assert.equal(String(provider.inputs.skipTlsVerify), "true", "the local CA is generated by the same program");
         });
@@ -321,24 +326,26 @@ describe("platform core (mocked runs)", function () {
             for (const run of Object.values(runs)) {
                 const byName = (objects: { metadata: unknown }[]) => objects.sort((a, b) => String((a.metadata as { name: string }).name).localeCompare((b.metadata as { name: string }).name));
                 const registered = (kind: string) => byName(customResources(run, kind).filter((r) => r.type.startsWith("kubernetes:policies.kyverno.io/v1:")).map((r) => r.inputs as { metadata: unknown }));
-                assert.deepEqual(registered("ValidatingPolicy"), byName(validatingPolicies()));
-                assert.deepEqual(registered("PolicyException"), byName(policyExceptions([...catalogFor(run), ...enabledGitopsApps({})])));
+                const apps = [...catalogFor(run), ...enabledGitopsApps({})];
+                assert.deepEqual(registered("ValidatingPolicy"), byName([...validatingPolicies(), ...stackAdmissionRules(apps, String(run.outputs.domain))]));
+                assert.deepEqual(registered("PolicyException"), byName(policyExceptions(apps)));
             }
-            assert.equal(customResources(runs.dev, "ValidatingPolicy").length, 12);
+            assert.equal(customResources(runs.dev, "ValidatingPolicy").length, 2 * policyNames.length + admissionRuleNames.length);
         });
 
-        it("ClusterSecretStore and ExternalSecret (external-secrets.io/v1)", async () => {
-            const { ClusterSecretStore } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore");
+        it("SecretStore and ExternalSecret (external-secrets.io/v1)", async () => {
+            const { SecretStore } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/SecretStore");
             const { ExternalSecret } = await import("@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret");
             for (const run of Object.values(runs)) {
-                const [store] = customResources(run, "ClusterSecretStore");
-                new ClusterSecretStore(store.inputs).validate();
+                for (const store of customResources(run, "SecretStore")) {
+                    new SecretStore(store.inputs).validate();
+                }
                 const [secret] = customResources(run, "ExternalSecret");
                 new ExternalSecret(secret.inputs).validate();
             }
-            const [store] = customResources(runs.dev, "ClusterSecretStore");
-            const broken = { ...store.inputs, spec: { provider: { vault: { server: 8200 } } } } as unknown as ConstructorParameters<typeof ClusterSecretStore>[0];
-            assert.throws(() => new ClusterSecretStore(broken).validate(), "a malformed store is rejected");
+            const [store] = customResources(runs.dev, "SecretStore");
+            const broken = { ...store.inputs, spec: { provider: { vault: { server: 8200 } } } } as unknown as ConstructorParameters<typeof SecretStore>[0];
+            assert.throws(() => new SecretStore(broken).validate(), "a malformed store is rejected");
         });
     });
 
@@ -354,7 +361,8 @@ describe("platform core (mocked runs)", function () {
             assert.equal((audit.spec as Spec).failurePolicy, "Ignore");
             assert.deepEqual((audit.spec as Spec).matchConstraints.namespaceSelector, { matchExpressions: [{ key: "app.kubernetes.io/part-of", operator: "NotIn", values: ["fawkes"] }] });
 
-            const app = coreAddons({ provider: "kind", ha: false, ingressController: "traefik" })[0];
+            // Without its own exceptions (on kind, traefik has one for its host ports).
+            const app = { ...coreAddons({ provider: "kind", ha: false, ingressController: "traefik" })[0], policyExceptions: [] };
             const withException: CatalogApp = { ...app, policyExceptions: [{ policy: "disallow-host-namespaces", reason: "test", workloads: ["agent"] }] };
             const [exception, ...more] = policyExceptions([app, withException]);
             const spec = exception.spec as { policyRefs: unknown; matchConditions: { expression: string }[] };

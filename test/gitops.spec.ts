@@ -8,10 +8,10 @@ import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppP
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { parseAllDocuments } from "yaml";
 import { enabledGitopsApps, gitopsApps, secretsOf } from "../components/catalog";
-import { application, externalSecrets, platformTree, valuesContext } from "../components/gitops/manifests";
+import { application, chartSource, externalSecrets, platformTree, valuesContext } from "../components/gitops/manifests";
 import { inClusterRepoURL } from "../components/gitops/git-source";
 import { treeFiles } from "../components/gitops/tree-files";
-import { applicationWave, secretWave } from "../components/gitops/waves";
+import { applicationWave, secretWave, setupJobWave } from "../components/gitops/waves";
 import { platformSecretSpecs } from "../components/platform-secrets";
 import { parseCpu, parseMemory } from "../components/quantity";
 import { staleFiles } from "../scripts/gitops";
@@ -33,7 +33,7 @@ describe("GitOps app-of-apps", function () {
     it("every generated Application validates against the Argo CD CRD schema", () => {
         let count = 0;
         for (const [file, text] of everyStackTree()) {
-            if (file.includes("/apps/")) {
+            if (/\/apps\/[^/]+\.yaml$/.test(file)) {
                 new Application(parseAllDocuments(text)[0].toJS() as ConstructorParameters<typeof Application>[0]).validate();
                 count++;
             }
@@ -104,8 +104,7 @@ describe("GitOps app-of-apps", function () {
         const config = stackConfig("dev");
         const fluentBit = gitopsApps().find((a) => a.name === "fluent-bit")!;
         const outputs = (apps: Record<string, boolean>) => {
-            const spec = application(fluentBit, { ...config, apps }).spec as { source: { helm: { valuesObject: { config: { outputs: string } } } } };
-            return spec.source.helm.valuesObject.config.outputs;
+            return (chartSource(application(fluentBit, { ...config, apps })).helm.valuesObject as { config: { outputs: string } }).config.outputs;
         };
         const secrets = (apps: Record<string, boolean>) => externalSecrets(fluentBit, { ...config, apps }).map((e) => (e.metadata as { name: string }).name);
         assert.doesNotMatch(outputs({}), /opensearch/i);
@@ -119,8 +118,8 @@ describe("GitOps app-of-apps", function () {
         const postgres = gitopsApps().find((a) => a.hostsDatabases)!;
         const users = enabledGitopsApps(config.apps).filter((a) => a.database);
         assert.deepEqual(users.map((a) => a.name).sort(), ["backstage", "harbor", "sonarqube"]);
-        const values = application(postgres, config).spec as { source: { helm: { valuesObject: { cluster: { roles: { name: string; passwordSecret: { name: string } }[] }; databases: { name: string; owner: string }[] } } } };
-        const { cluster, databases } = values.source.helm.valuesObject;
+        type Values = { cluster: { roles: { name: string; passwordSecret: { name: string } }[] }; databases: { name: string; owner: string }[] };
+        const { cluster, databases } = chartSource(application(postgres, config)).helm.valuesObject as Values;
         for (const app of users) {
             assert.ok(app.dependsOn.includes(postgres.name), `${app.name} syncs after its database`);
             assert.ok(databases.some((d) => d.name === app.database!.name && d.owner === app.database!.owner), app.name);
@@ -131,9 +130,9 @@ describe("GitOps app-of-apps", function () {
             assert.ok(externalSecrets(app, config).some((e) => (e.metadata as { name: string }).name === `${app.name}-postgres`), `${app.name} gets its login`);
         }
         // Switching an app off drops its database and role from the cluster's values.
-        const without = application(postgres, { ...config, apps: { ...config.apps, harbor: false } }).spec as typeof values;
-        assert.ok(!without.source.helm.valuesObject.databases.some((d) => d.name === "harbor"));
-        assert.ok(!without.source.helm.valuesObject.cluster.roles.some((r) => r.name === "harbor"));
+        const without = chartSource(application(postgres, { ...config, apps: { ...config.apps, harbor: false } })).helm.valuesObject as Values;
+        assert.ok(!without.databases.some((d) => d.name === "harbor"));
+        assert.ok(!without.cluster.roles.some((r) => r.name === "harbor"));
     });
 
     it("kubectl kustomize renders every stack's tree", function () {
@@ -170,7 +169,7 @@ describe("GitOps app-of-apps", function () {
         }
     });
 
-    it("orders waves after dependencies, and each app's secrets before the app", () => {
+    it("orders waves after dependencies, and inside each app its secrets before the chart and its setup Jobs after it", () => {
         const apps = gitopsApps();
         for (const app of apps) {
             for (const dep of app.dependsOn) {
@@ -178,7 +177,8 @@ describe("GitOps app-of-apps", function () {
                 assert.ok(needed, `${app.name} depends on unknown app ${dep}`);
                 assert.ok(applicationWave(app) > applicationWave(needed), `${app.name} (wave ${app.wave}) must sync after ${dep} (wave ${needed.wave})`);
             }
-            assert.ok(secretWave(app) < applicationWave(app));
+            // Inside the app's own Application, where the chart's objects sync at wave 0.
+            assert.ok(secretWave(app) < 0 && setupJobWave(app) > 0);
         }
     });
 
@@ -213,13 +213,13 @@ describe("GitOps app-of-apps", function () {
             });
         });
 
-        it("creates the AppProjects, valid, each limited to its apps' repositories and namespaces", () => {
+        it("creates the AppProjects, valid, one per app and the root's, each limited to its app's repositories and namespaces", () => {
             const projects = customResources(dev, "AppProject");
-            assert.deepEqual(projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(), ["data", "delivery", "developer-experience", "fawkes-platform", "observability", "security"]);
+            assert.deepEqual(projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(), [...enabledGitopsApps(stackConfig("dev").apps).map((a) => a.name), "fawkes-platform"].sort());
             for (const p of projects) {
                 new AppProject(p.inputs as ConstructorParameters<typeof AppProject>[0]).validate();
             }
-            const security = projects.find((p) => (p.inputs.metadata as { name: string }).name === "security")!;
+            const security = projects.find((p) => (p.inputs.metadata as { name: string }).name === "trivy-operator")!;
             assert.deepEqual((security.inputs.spec as { destinations: { namespace: string }[] }).destinations.map((d) => d.namespace), ["trivy-system"]);
         });
 

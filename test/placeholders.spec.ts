@@ -51,6 +51,11 @@ describe("placeholder values", function () {
         assert.equal(preview["no-placeholder-values"].enforcementLevel, "advisory");
         assert.equal(deploy["no-placeholder-values"].enforcementLevel, "mandatory");
         assert.deepEqual({ ...deploy, "no-placeholder-values": preview["no-placeholder-values"] }, preview);
+        // And each workflow passes its own.
+        const workflow = (name: string) => fs.readFileSync(path.join(projectRoot, ".github", "workflows", name), "utf8");
+        const configs = (text: string) => [...text.matchAll(/policyPackConfigs:\s*(\S+)/g)].map((m) => m[1]);
+        assert.deepEqual([...new Set(configs(workflow("preview.yml")))], ["policy/policy-config.json"]);
+        assert.deepEqual([...new Set(configs(workflow("deploy.yml")))], ["policy/policy-config.deploy.json"]);
     });
 
     describe("through the analyzer protocol, with each workflow's pack config", () => {

@@ -7,6 +7,7 @@ import { longestReleaseChain } from "../scripts/bench";
 import { stackBudget } from "../scripts/budget";
 import { diagramSection, readmePath, replaceSection } from "../scripts/diagram";
 import { projectRoot, runStackFileOk } from "../scripts/lib/harness";
+import { actionPins, parseWorkflow, readWorkflows, type Workflow } from "../scripts/lib/workflows";
 
 const workflowsDir = path.join(projectRoot, ".github", "workflows");
 const actionlint = path.join(projectRoot, "node_modules", "@tktco", "node-actionlint", "bin", "node-actionlint.js");
@@ -59,12 +60,207 @@ describe("GitHub workflows", function () {
         for (const file of fs.readdirSync(workflowsDir)) {
             for (const line of fs.readFileSync(path.join(workflowsDir, file), "utf8").split("\n")) {
                 const m = /^\s*([\w-]*(token|key|secret|password|arn)[\w-]*):\s*(\S.*)$/i.exec(line);
-                // `id-token: write` is the OIDC permission itself, not a credential.
-                if (m && m[1] !== "id-token") {
+                // `id-token: write` is the OIDC permission itself; pulumi/auth-actions' token type
+                // and lifetime are settings of the OIDC exchange, not credentials.
+                if (m && !["id-token", "requested-token-type", "token-expiration"].includes(m[1])) {
                     assert.match(m[3], /^\$\{\{ (secrets\.[A-Z_]+|github\.token) \}\}$/, `${file}: ${line.trim()}`);
                 }
             }
         }
+    });
+});
+
+// The commits of the tags each action is pinned to, read from the actions' own repositories
+// (`git rev-parse <tag>^{commit}` in a fetched copy). A new version is a reviewed edit here.
+const verifiedPins: Record<string, { version: string; sha: string }> = {
+    "actions/checkout": { version: "v5.1.0", sha: "fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09" },
+    "actions/setup-node": { version: "v6.5.0", sha: "249970729cb0ef3589644e2896645e5dc5ba9c38" },
+    "aws-actions/configure-aws-credentials": { version: "v6.2.3", sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c" },
+    "pulumi/actions": { version: "v7.0.0", sha: "8e5e406f4007fca908480587cb9893c07090f58d" },
+    "pulumi/auth-actions": { version: "v2.1.0", sha: "141415910c3beb54e03b48e9057c204c97b956f2" },
+};
+
+/** Secrets that only the deploy jobs on main may name: the token that can `up`, the deploy role. */
+const deploySecrets = ["PULUMI_ACCESS_TOKEN", "AWS_DEPLOY_ROLE_ARN"];
+/** The environments whose deployment branches are main only (see deploy.yml). */
+const mainOnlyEnvironments = ["dev", "production"];
+
+function triggers(wf: Workflow): string[] {
+    if (typeof wf.on === "string") return [wf.on];
+    if (Array.isArray(wf.on)) return wf.on.map(String);
+    return Object.keys(wf.on ?? {});
+}
+
+/** What PR code can reach: no deploy secret, no main-only environment, OIDC only when approved. */
+function pullRequestProblems(workflows: Workflow[]): string[] {
+    const problems: string[] = [];
+    for (const wf of workflows) {
+        const on = triggers(wf);
+        for (const risky of ["pull_request_target", "workflow_run"]) {
+            if (on.includes(risky)) problems.push(`${wf.file}: triggered by ${risky}, which runs PR-influenced work with the base repository's secrets`);
+        }
+        // The file's text without its comment lines (which explain the design in these terms).
+        const code = wf.text.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n");
+        // actions/checkout's own switch for running a fork's code in the base repository's context.
+        if (code.includes("allow-unsafe-pr-checkout")) problems.push(`${wf.file}: sets allow-unsafe-pr-checkout`);
+        // No checkout leaves the job's token in .git/config for later steps (npm scripts included).
+        const checkouts = (wf.text.match(/uses: actions\/checkout@/g) ?? []).length;
+        const unpersisted = (wf.text.match(/uses: actions\/checkout@[^\n]*\n {8}with:\n {10}persist-credentials: false\n/g) ?? []).length;
+        if (checkouts !== unpersisted) problems.push(`${wf.file}: ${checkouts - unpersisted} checkout(s) without persist-credentials: false`);
+        if (!on.includes("pull_request")) continue;
+        for (const name of deploySecrets) {
+            if (code.includes(name)) problems.push(`${wf.file}: runs on pull requests and names ${name}`);
+        }
+        for (const job of wf.jobs) {
+            const id = `${wf.file}/${job.name}`;
+            if (job.environment && mainOnlyEnvironments.includes(job.environment)) problems.push(`${id}: environment ${job.environment} in a workflow that runs on pull requests`);
+            const oidc = JSON.stringify(job.permissions ?? {}).includes('"id-token":"write"');
+            const credentialed = oidc || job.secrets.length > 0;
+            if (credentialed && job.environment !== "preview") problems.push(`${id}: credentials (${oidc ? "id-token: write" : job.secrets.join(", ")}) outside the approved preview environment`);
+            const unexpected = job.secrets.filter((s) => s !== "AWS_PREVIEW_ROLE_ARN");
+            if (unexpected.length > 0) problems.push(`${id}: names secrets ${unexpected.join(", ")}`);
+            if (job.uses.some((u) => u.startsWith("pulumi/actions@")) && !job.uses.some((u) => u.startsWith("pulumi/auth-actions@"))) {
+                problems.push(`${id}: runs pulumi without the OIDC token exchange`);
+            }
+        }
+    }
+    const preview = workflows.find((wf) => wf.file === "preview.yml");
+    if (!preview) return [...problems, "preview.yml is missing"];
+    if (!/requested-token-type: urn:pulumi:token-type:access_token:team\n\s*scope: team:\$\{\{ vars\.PULUMI_PREVIEW_TEAM \}\}/.test(preview.text)) {
+        problems.push("preview.yml: the Pulumi token is not the preview team's");
+    }
+    return problems;
+}
+
+/** Deploy jobs: only a push to main, each job gated to main, in a main-only environment. */
+function deployProblems(workflows: Workflow[]): string[] {
+    const problems: string[] = [];
+    const deploy = workflows.find((wf) => wf.file === "deploy.yml");
+    if (!deploy) return ["deploy.yml is missing"];
+    if (JSON.stringify(deploy.on) !== JSON.stringify({ push: { branches: ["main"] } })) problems.push(`deploy.yml: triggered by ${JSON.stringify(deploy.on)}, not only a push to main`);
+    for (const job of deploy.jobs) {
+        const id = `deploy.yml/${job.name}`;
+        if (job.if !== "github.ref == 'refs/heads/main'") problems.push(`${id}: if is ${JSON.stringify(job.if)}, not github.ref == 'refs/heads/main'`);
+        if (!job.environment || !mainOnlyEnvironments.includes(job.environment)) problems.push(`${id}: environment ${job.environment ?? "(none)"}`);
+    }
+    if (deploy.jobs.find((j) => j.name === "prod")?.environment !== "production") problems.push("deploy.yml/prod: not in the production environment");
+    for (const wf of workflows) {
+        for (const job of wf.jobs) {
+            const named = job.secrets.filter((s) => deploySecrets.includes(s));
+            const inDeploy = wf.file === "deploy.yml" && job.environment !== undefined && mainOnlyEnvironments.includes(job.environment);
+            if (named.length > 0 && !inDeploy) problems.push(`${wf.file}/${job.name}: names ${named.join(", ")} outside the deploy jobs`);
+            if (job.environment === "production" && wf.file !== "deploy.yml") problems.push(`${wf.file}/${job.name}: production environment outside deploy.yml`);
+        }
+    }
+    return problems;
+}
+
+/** The reviewed permissions of every job; nothing at the top of any workflow. */
+const jobPermissions: Record<string, Record<string, string>> = {
+    "deploy.yml/dev": { contents: "read" },
+    "deploy.yml/prod": { contents: "read", "id-token": "write" },
+    "e2e.yml/e2e": { contents: "read" },
+    "preview.yml/budget": { contents: "read", "pull-requests": "write" },
+    "preview.yml/preview": { contents: "read", "id-token": "write", "pull-requests": "write" },
+    "test.yml/test": { contents: "read" },
+};
+
+function permissionProblems(workflows: Workflow[]): string[] {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    for (const wf of workflows) {
+        if (JSON.stringify(wf.permissions) !== "{}") problems.push(`${wf.file}: top-level permissions ${JSON.stringify(wf.permissions)}, expected {} (each job asks for its own)`);
+        for (const job of wf.jobs) {
+            const id = `${wf.file}/${job.name}`;
+            seen.add(id);
+            const expected = jobPermissions[id];
+            if (!expected) problems.push(`${id}: no reviewed permissions in the test's table`);
+            else if (JSON.stringify(job.permissions) !== JSON.stringify(expected)) problems.push(`${id}: permissions ${JSON.stringify(job.permissions)}, reviewed ${JSON.stringify(expected)}`);
+        }
+    }
+    for (const id of Object.keys(jobPermissions)) if (!seen.has(id)) problems.push(`${id}: in the table but not in the workflows`);
+    return problems;
+}
+
+/** The workflows with one file's text changed, for the planted widenings. */
+function withEdit(workflows: Workflow[], file: string, from: string | RegExp, to: string): Workflow[] {
+    return workflows.map((wf) => {
+        if (wf.file !== file) return wf;
+        const text = wf.text.replace(from, to);
+        assert.notEqual(text, wf.text, `the planted edit of ${file} must change it`);
+        return parseWorkflow(file, text);
+    });
+}
+
+describe("CI boundaries of the GitHub workflows", function () {
+    const workflows = readWorkflows(workflowsDir);
+
+    it("pin every third-party action by a full commit SHA with its version in a comment, the commits of those tags", () => {
+        assert.deepEqual(workflows.map((wf) => wf.file), ["deploy.yml", "e2e.yml", "preview.yml", "test.yml"]);
+        for (const wf of workflows) {
+            const { pins, problems } = actionPins(wf.file, wf.text);
+            assert.deepEqual(problems, []);
+            // Every `uses:` the YAML has was seen by the line check (none in a form it skips).
+            const remote = wf.jobs.flatMap((j) => j.uses).filter((u) => !u.startsWith("./"));
+            assert.deepEqual(pins.map((p) => `${p.action}@${p.sha}`), remote, wf.file);
+            for (const pin of pins) assert.deepEqual({ version: pin.version, sha: pin.sha }, verifiedPins[pin.action], `${wf.file}: ${pin.action}`);
+        }
+        // A tag, a short SHA and a SHA without its version comment are each refused.
+        const planted = actionPins("planted.yml", ["      - uses: actions/checkout@v4", "      - uses: actions/checkout@fbc6f39 # v5.1.0", "        uses: actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38", "      - uses: ./local-action"].join("\n"));
+        assert.deepEqual(planted.pins, []);
+        assert.deepEqual(planted.problems, [
+            "planted.yml:1: - uses: actions/checkout@v4: not pinned by a full 40-hex commit SHA",
+            'planted.yml:1: - uses: actions/checkout@v4: no "# vX[.Y.Z]" comment naming the version',
+            "planted.yml:2: - uses: actions/checkout@fbc6f39 # v5.1.0: not pinned by a full 40-hex commit SHA",
+            'planted.yml:3: uses: actions/setup-node@249970729cb0ef3589644e2896645e5dc5ba9c38: no "# vX[.Y.Z]" comment naming the version',
+        ]);
+    });
+
+    it("give pull-request code no deploy token and no production environment; Pulumi and AWS only by OIDC in the approved preview environment", () => {
+        assert.deepEqual(pullRequestProblems(workflows), []);
+        const jobs = workflows.find((wf) => wf.file === "preview.yml")?.jobs ?? [];
+        assert.deepEqual(jobs.map((j) => [j.name, j.environment ?? null, j.if ?? null]), [
+            ["budget", null, null],
+            ["preview", "preview", "github.event.pull_request.head.repo.full_name == github.repository"],
+        ]);
+        // Each widening is refused.
+        const env = "      PULUMI_ACCESS_TOKEN: $" + "{{ secrets.PULUMI_ACCESS_TOKEN }}\n";
+        const widenings: [string, string | RegExp, string, RegExp][] = [
+            ["preview.yml", "    environment: preview\n", "", /preview\.yml\/preview: credentials \(id-token: write\) outside the approved preview environment/],
+            ["preview.yml", "on:\n  pull_request:\n", "on:\n  pull_request_target:\n", /preview\.yml: triggered by pull_request_target/],
+            ["preview.yml", "    steps:\n", "    env:\n" + env + "    steps:\n", /preview\.yml: runs on pull requests and names PULUMI_ACCESS_TOKEN/],
+            ["preview.yml", "    environment: preview\n", "    environment: production\n", /preview\.yml\/preview: environment production in a workflow that runs on pull requests/],
+            ["preview.yml", "access_token:team", "access_token:organization", /the Pulumi token is not the preview team's/],
+            ["preview.yml", /\n {6}- name: Pulumi Cloud token[^\n]*\n {8}uses: pulumi\/auth-actions@[^\n]*\n {8}with:\n( {10}[^\n]*\n){4}/, "\n", /preview\.yml\/preview: runs pulumi without the OIDC token exchange/],
+            ["deploy.yml", /persist-credentials: false/, "persist-credentials: true", /deploy\.yml: 1 checkout\(s\) without persist-credentials: false/],
+            ["test.yml", "    steps:\n", "    env:\n      X: $" + "{{ secrets.AWS_PREVIEW_ROLE_ARN }}\n    steps:\n", /test\.yml\/test: credentials \(AWS_PREVIEW_ROLE_ARN\) outside the approved preview environment/],
+        ];
+        for (const [file, from, to, refused] of widenings) {
+            const problems = pullRequestProblems(withEdit(workflows, file, from, to));
+            assert.ok(problems.some((p) => refused.test(p)), `${file}: ${String(from)} -> ${to}: ${JSON.stringify(problems)}`);
+        }
+    });
+
+    it("run the deploy jobs only for main, in the main-only dev and production environments, the only jobs with the deploy secrets", () => {
+        assert.deepEqual(deployProblems(workflows), []);
+        const widenings: [string, string | RegExp, string, RegExp][] = [
+            ["deploy.yml", /(\n {2}prod:\n {4}needs: dev\n) {4}if: [^\n]*\n/, "$1", /deploy\.yml\/prod: if is undefined/],
+            ["deploy.yml", "    environment: production\n", "    environment: staging\n", /deploy\.yml\/prod: environment staging/],
+            ["deploy.yml", "on:\n  push:\n    branches: [main]\n", "on:\n  push:\n    branches: [main]\n  workflow_dispatch:\n", /deploy\.yml: triggered by .*workflow_dispatch/],
+            ["e2e.yml", "    steps:\n", "    environment: production\n    steps:\n", /e2e\.yml\/e2e: production environment outside deploy\.yml/],
+        ];
+        for (const [file, from, to, refused] of widenings) {
+            const problems = deployProblems(withEdit(workflows, file, from, to));
+            assert.ok(problems.some((p) => refused.test(p)), `${file}: ${String(from)} -> ${to}: ${JSON.stringify(problems)}`);
+        }
+    });
+
+    it("grant no permissions at the top of a workflow and each job exactly its reviewed ones", () => {
+        assert.deepEqual(permissionProblems(workflows), []);
+        const widened = permissionProblems(withEdit(workflows, "test.yml", "      contents: read\n", "      contents: write\n"));
+        assert.deepEqual(widened, ['test.yml/test: permissions {"contents":"write"}, reviewed {"contents":"read"}']);
+        const top = permissionProblems(withEdit(workflows, "e2e.yml", "permissions: {}\n", "permissions: write-all\n"));
+        assert.deepEqual(top, ['e2e.yml: top-level permissions "write-all", expected {} (each job asks for its own)']);
     });
 });
 

@@ -18,6 +18,8 @@ export interface ArgoCdArgs {
     readonly host: string;
     readonly ingressClassName: string;
     readonly clusterIssuer: string;
+    /** Extra Ingress annotations: the internal entrypoint, with fawkes:ingress.internal (IngressController.routeAnnotations). */
+    readonly ingressAnnotations?: Readonly<Record<string, string>>;
     /** bcrypt hash of the admin password (secret). */
     readonly adminPasswordHash: pulumi.Output<string>;
     /** Notification services, templates, triggers and subscriptions (the chart ships none). */
@@ -75,7 +77,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                             enabled: true,
                             ingressClassName: args.ingressClassName,
                             hostname: args.host,
-                            annotations: { "cert-manager.io/cluster-issuer": args.clusterIssuer },
+                            annotations: { ...args.ingressAnnotations, "cert-manager.io/cluster-issuer": args.clusterIssuer },
                             tls: true,
                         },
                     },

@@ -41,14 +41,27 @@
 
 import type { CatalogApp } from "../catalog";
 import { partOfLabel } from "../tenancy";
+import { podControls, podVariables } from "./pod-security";
 
-export type PolicyName =
-    | "require-app-name-label"
-    | "require-requests-limits"
-    | "disallow-privileged-containers"
+/** The platform's own rules, on top of the Pod Security Standards. */
+type PlatformPolicyName = "require-app-name-label" | "require-requests-limits" | "require-run-as-non-root" | "disallow-latest-tag";
+
+/** The Pod Security Standards' baseline controls (pod-security.ts), one policy each. */
+type BaselinePolicyName =
+    | "disallow-host-process"
     | "disallow-host-namespaces"
-    | "require-run-as-non-root"
-    | "disallow-latest-tag";
+    | "disallow-privileged-containers"
+    | "disallow-capabilities"
+    | "disallow-host-path"
+    | "disallow-host-ports"
+    | "restrict-apparmor-profiles"
+    | "restrict-selinux"
+    | "restrict-proc-mount"
+    | "restrict-seccomp"
+    | "restrict-sysctls"
+    | "disallow-probe-hosts";
+
+export type PolicyName = PlatformPolicyName | BaselinePolicyName;
 
 export type Manifest = {
     apiVersion: string;
@@ -74,18 +87,8 @@ export function policyExceptionFeature(namespace: string = exceptionNamespace): 
 /** A CEL string literal. */
 export const celString = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
-const has = (path: string) => `has(${path})`;
-const orEmpty = (path: string) => `(${has(path)} ? ${path} : [])`;
-
 /** Variables a policy may declare; every expression names pod fields only (see autogen above). */
-const variableExpressions = {
-    /** Containers and init containers: the ones that take resources. */
-    containers: `object.spec.containers + ${orEmpty("object.spec.initContainers")}`,
-    /** Every container of the pod: regular, init and ephemeral. */
-    allContainers: `object.spec.containers + ${orEmpty("object.spec.initContainers")} + ${orEmpty("object.spec.ephemeralContainers")}`,
-    /** runAsNonRoot: true at pod level, which containers inherit unless they set their own. */
-    podRunAsNonRoot: `${has("object.spec.securityContext")} && ${has("object.spec.securityContext.runAsNonRoot")} && object.spec.securityContext.runAsNonRoot == true`,
-} as const;
+const variableExpressions = podVariables;
 
 type VariableName = keyof typeof variableExpressions;
 
@@ -101,15 +104,13 @@ interface Family {
     readonly validations: readonly Validation[];
 }
 
-const falseOrUnset = (path: string) => `(!${has(path)} || ${path} == false)`;
-
 /** An image reference's last path component has a tag: a colon in the registry host (`registry:5000/app`) is no tag. */
 const taggedImage = "^([^/]+/)*[^/:@]+:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$";
 /** A digest (OCI: algorithm ":" encoded), e.g. `@sha256:` and 64 hex digits. */
 const digestedImage = "@[a-z0-9]+([+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$";
 const latestImage = "^([^/]+/)*[^/:@]+:latest$";
 
-const families: Readonly<Record<PolicyName, Family>> = {
+const platformFamilies: Readonly<Record<PlatformPolicyName, Family>> = {
     "require-app-name-label": {
         title: "Pods carry app.kubernetes.io/name",
         description: "Every pod (and pod template) is labelled app.kubernetes.io/name with a non-empty value.",
@@ -132,27 +133,6 @@ const families: Readonly<Record<PolicyName, Family>> = {
                     "variables.containers.all(c, has(c.resources) && has(c.resources.requests) && has(c.resources.limits) && ['cpu', 'memory'].all(r, r in c.resources.requests && r in c.resources.limits))",
                 message: "Set resources.requests and resources.limits for cpu and memory on every container and init container.",
             },
-        ],
-    },
-    "disallow-privileged-containers": {
-        title: "No privileged containers",
-        description: "No container, init container or ephemeral container runs privileged.",
-        variables: ["allContainers"],
-        validations: [
-            {
-                expression: `variables.allContainers.all(c, !${has("c.securityContext")} || ${falseOrUnset("c.securityContext.privileged")})`,
-                message: "Privileged containers are not allowed.",
-            },
-        ],
-    },
-    "disallow-host-namespaces": {
-        title: "No host network, PID or IPC namespaces",
-        description: "hostNetwork, hostPID and hostIPC are unset or false.",
-        variables: [],
-        validations: [
-            { expression: falseOrUnset("object.spec.hostNetwork"), message: "hostNetwork must be unset or false." },
-            { expression: falseOrUnset("object.spec.hostPID"), message: "hostPID must be unset or false." },
-            { expression: falseOrUnset("object.spec.hostIPC"), message: "hostIPC must be unset or false." },
         ],
     },
     "require-run-as-non-root": {
@@ -185,6 +165,13 @@ const families: Readonly<Record<PolicyName, Family>> = {
     },
 };
 
+/** The baseline controls, from pod-security.ts (its restricted ones are the API server's, through the namespace labels). */
+const baselineFamilies = Object.fromEntries(
+    podControls.filter((c) => c.level === "baseline").map((c) => [c.name, { title: c.title, description: c.description, variables: c.variables, validations: c.validations }]),
+) as Record<BaselinePolicyName, Family>;
+
+const families: Readonly<Record<PolicyName, Family>> = { ...baselineFamilies, ...platformFamilies };
+
 export const policyNames = Object.keys(families) as PolicyName[];
 
 export const isPolicyName = (name: string): name is PolicyName => (policyNames as string[]).includes(name);
@@ -209,7 +196,7 @@ export function validatingPolicy(policy: PolicyName, mode: "enforce" | "audit"):
             name: audit ? auditPolicyName(policy) : policy,
             annotations: {
                 "policies.kyverno.io/title": family.title,
-                "policies.kyverno.io/category": "Fawkes baseline",
+                "policies.kyverno.io/category": policy in platformFamilies ? "Fawkes baseline" : "Pod Security Standards (Baseline)",
                 "policies.kyverno.io/subject": "Pod",
                 "policies.kyverno.io/description": `${family.description} ${audit ? "Audited outside the platform's namespaces." : "Enforced in the platform's namespaces."}`,
             },

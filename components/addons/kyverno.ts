@@ -1,11 +1,14 @@
 // Kyverno, the platform's baseline ValidatingPolicies and the catalog's PolicyExceptions
-// (see kyverno-policies.ts). Exceptions count only because the release enables them, and only
+// (see kyverno-policies.ts), and the cluster-wide boundary rules (admission-rules.ts). Exceptions count only because the release enables them, and only
 // in Kyverno's own namespace, where they are created.
 
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CatalogApp } from "../catalog";
 import type { NodePool } from "../cluster/types";
+import { appProjectName, rootAppName, rootProjectName } from "../gitops/manifests";
+import { privilegedBindings, webhookExceptions, wildcardRoles } from "./admission-allowlist";
+import { admissionRuleInputs, admissionRules, isCoreApp } from "./admission-rules";
 import { addonRelease } from "./helm";
 import { policyExceptionFeature, policyExceptions, validatingPolicies } from "./kyverno-policies";
 
@@ -16,6 +19,18 @@ export interface KyvernoArgs {
     readonly provider: k8s.Provider;
     /** Every catalog app, for their documented policy exceptions. */
     readonly apps: readonly CatalogApp[];
+    /** The stack's fawkes:domain, for the Ingress host rule. */
+    readonly domain: string;
+}
+
+/** Every Application of the stack and its project: the root app-of-apps and one per GitOps app. */
+export function applicationProjects(apps: readonly CatalogApp[]): Record<string, string> {
+    return { [rootAppName]: rootProjectName, ...Object.fromEntries(apps.filter((a) => !isCoreApp(a)).map((a) => [a.name, appProjectName(a)])) };
+}
+
+/** The cluster-wide boundary rules (admission-rules.ts) for this stack's catalog. */
+export function stackAdmissionRules(apps: readonly CatalogApp[], domain: string) {
+    return admissionRules(admissionRuleInputs({ domain, apps, applicationProjects: applicationProjects(apps), wildcardRoles, privilegedBindings, webhookExceptions }));
 }
 
 export class Kyverno extends pulumi.ComponentResource {
@@ -37,7 +52,7 @@ export class Kyverno extends pulumi.ComponentResource {
                 provider: args.provider,
                 dependsOn: [this.release],
             });
-        this.policies = validatingPolicies().map((p) => create(`${name}-${p.metadata.name}`, p));
+        this.policies = [...validatingPolicies(), ...stackAdmissionRules(args.apps, args.domain)].map((p) => create(`${name}-${p.metadata.name}`, p));
         this.exceptions = policyExceptions(args.apps, args.app.namespace).map((e) =>
             // In the namespace the tenancy layer created (an output, so they wait for it too).
             create(`${name}-exception-${e.metadata.name}`, { ...e, metadata: { ...e.metadata, namespace: args.namespace } }),

@@ -1,6 +1,7 @@
 // Configures the platform's Vault through its API: a KV v2 mount for platform secrets,
-// Kubernetes auth, a read-only policy and role for External Secrets, and every generated
-// platform secret written into the mount.
+// Kubernetes auth, a read-only policy and role per app namespace that reads secrets (exactly
+// its own paths, bound to that namespace's reader service account and the Vault audience),
+// and every generated platform secret written into the mount.
 
 import * as pulumi from "@pulumi/pulumi";
 import { AuthBackend } from "@pulumi/vault/authBackend";
@@ -11,13 +12,12 @@ import { Mount } from "@pulumi/vault/mount";
 import { Policy } from "@pulumi/vault/policy";
 import { Provider as VaultProvider } from "@pulumi/vault/provider";
 import type { GeneratedSecret } from "../platform-secrets";
+import { platformKvMount, policyDocument, readerPolicy, readerRole, secretReaderServiceAccount, type SecretReader, vaultAudience } from "../vault-policies";
 
 /** Where platform secrets live in Vault and how External Secrets reaches them. */
 export const vaultLayout = {
-    kvMount: "platform",
+    kvMount: platformKvMount,
     kubernetesAuthPath: "kubernetes",
-    externalSecretsRole: "external-secrets",
-    externalSecretsPolicy: "external-secrets-read",
 } as const;
 
 /** The Vault server version the chart pin runs (hashicorp/vault:2.0.4 in the render of vault 0.34.1). */
@@ -31,12 +31,14 @@ export interface VaultConfigArgs {
     readonly skipTlsVerify: boolean;
     /** Resources that must exist before Vault answers on its ingress host. */
     readonly reachableAfter: pulumi.Resource[];
-    readonly externalSecretsServiceAccount: { readonly name: string; readonly namespace: string };
+    /** The app namespaces that read platform secrets, and what each reads. */
+    readonly readers: readonly SecretReader[];
     readonly secrets: readonly GeneratedSecret[];
 }
 
 export class VaultConfig extends pulumi.ComponentResource {
-    readonly role: AuthBackendRole;
+    /** Each reader's Vault role, by app: its SecretStore waits for it. */
+    readonly roles: ReadonlyMap<string, AuthBackendRole>;
 
     constructor(name: string, args: VaultConfigArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:addons:VaultConfig", name, {}, opts);
@@ -61,32 +63,29 @@ export class VaultConfig extends pulumi.ComponentResource {
         const auth = new AuthBackend(name, { type: "kubernetes", path: vaultLayout.kubernetesAuthPath }, child);
         // Vault runs in the cluster, so it reviews tokens with its own service account.
         new AuthBackendConfig(name, { backend: auth.path, kubernetesHost: "https://kubernetes.default.svc" }, child);
-        const policy = new Policy(
-            name,
-            {
-                name: vaultLayout.externalSecretsPolicy,
-                policy: pulumi.interpolate`path "${kv.path}/data/*" {
-  capabilities = ["read"]
-}
-path "${kv.path}/metadata/*" {
-  capabilities = ["read", "list"]
-}
-`,
-            },
-            child,
-        );
-        this.role = new AuthBackendRole(
-            name,
-            {
-                backend: auth.path,
-                roleName: vaultLayout.externalSecretsRole,
-                boundServiceAccountNames: [args.externalSecretsServiceAccount.name],
-                boundServiceAccountNamespaces: [args.externalSecretsServiceAccount.namespace],
-                tokenPolicies: [policy.name],
-                tokenTtl: 3600,
-            },
-            child,
-        );
+        const roles = new Map<string, AuthBackendRole>();
+        for (const reader of args.readers) {
+            const policy = new Policy(`${name}-${reader.app}`, { name: readerPolicy(reader.app), policy: policyDocument(reader) }, child);
+            roles.set(
+                reader.app,
+                new AuthBackendRole(
+                    `${name}-${reader.app}`,
+                    {
+                        backend: auth.path,
+                        roleName: readerRole(reader.app),
+                        // Only this namespace's reader account, and only tokens minted for Vault: a token
+                        // another namespace (or a pod's own mounted token) presents does not log in.
+                        boundServiceAccountNames: [secretReaderServiceAccount],
+                        boundServiceAccountNamespaces: [reader.namespace],
+                        audience: vaultAudience,
+                        tokenPolicies: [policy.name],
+                        tokenTtl: 3600,
+                    },
+                    child,
+                ),
+            );
+        }
+        this.roles = roles;
         for (const secret of args.secrets) {
             new SecretV2(
                 `${name}-${secret.path.replace("/", "-")}`,

@@ -5,6 +5,7 @@ import * as eks from "@pulumi/aws/eks";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import * as pulumi from "@pulumi/pulumi";
+import { podIdentityTrustPolicy } from "../cluster/eks-pod-identity";
 import type { CloudContext } from "../cluster/types";
 import type { VaultUnseal, VaultUnsealArgs } from "./vault-unseal";
 
@@ -17,16 +18,9 @@ export class EksVaultUnseal extends pulumi.ComponentResource implements VaultUns
         super("fawkes:addons:EksVaultUnseal", name, {}, opts);
         const child = { parent: this, provider: args.cloud.provider };
         const key = new kms.Key(name, { description: "Vault auto-unseal", enableKeyRotation: true, deletionWindowInDays: 30 }, { ...child, protect: args.protect });
-        const role = new iam.Role(
-            name,
-            {
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-                }),
-            },
-            child,
-        );
+        // Assumable only by this cluster's Pod Identity for Vault's own service account, so
+        // another association (in this or another cluster of the account) cannot unseal-key it.
+        const role = new iam.Role(name, { assumeRolePolicy: args.cloud.clusterArn.apply((arn) => podIdentityTrustPolicy(arn, args.namespace, args.serviceAccount)) }, child);
         // Exactly what the awskms seal calls, on this key only.
         new iam.RolePolicy(
             name,

@@ -23,6 +23,8 @@ export interface VaultArgs {
     readonly ingressClassName: string;
     readonly clusterIssuer: string;
     readonly clusterName: string;
+    /** Extra Ingress annotations: the internal entrypoint, with fawkes:ingress.internal (IngressController.routeAnnotations). */
+    readonly ingressAnnotations?: Readonly<Record<string, string>>;
 }
 
 /** The Secret holding a dev Vault's root token, which the server reads as VAULT_DEV_ROOT_TOKEN_ID. */
@@ -67,7 +69,7 @@ export class Vault extends pulumi.ComponentResource {
         const ingress = {
             enabled: true,
             ingressClassName: args.ingressClassName,
-            annotations: { "cert-manager.io/cluster-issuer": args.clusterIssuer },
+            annotations: { ...args.ingressAnnotations, "cert-manager.io/cluster-issuer": args.clusterIssuer },
             hosts: [{ host: args.host, paths: [] }],
             tls: [{ secretName: `${release}-tls`, hosts: [args.host] }],
         };

@@ -1,12 +1,17 @@
 // The core add-ons Pulumi installs with Helm before Argo CD takes over.
 
 import { container, keyedWorkload, r, workload } from "./build";
-import type { CatalogApp, CatalogContext, Workload } from "./types";
+import type { CatalogApp, CatalogContext, PolicyException, Workload } from "./types";
 
 // --- Ingress controllers -----------------------------------------------------------------
 
 /** On kind the controller binds host ports on the single ingress-ready node: one replica there. */
 const ingressReplicas = (ctx: CatalogContext) => (ctx.ha && ctx.provider !== "kind" ? 2 : 1);
+
+/** On kind the ingress controller binds the node's ports 80 and 443 (kind maps them to the laptop): a baseline exception there only. */
+function hostPortException(ctx: CatalogContext, controller: string): PolicyException[] {
+    return ctx.provider === "kind" ? [{ policy: "disallow-host-ports", reason: "on kind the controller serves the laptop's ports 80 and 443 through host ports on the ingress-ready node", workloads: [controller] }] : [];
+}
 
 function traefik(ctx: CatalogContext): CatalogApp {
     return {
@@ -16,7 +21,7 @@ function traefik(ctx: CatalogContext): CatalogApp {
         namespace: "traefik",
         pool: ingressPool(ctx),
         workloads: [workload("traefik", "Deployment", ingressReplicas(ctx), { resources: "resources", replicas: "deployment.replicas", placement: "" }, r("100m", "128Mi"), r("500m", "256Mi"))],
-        policyExceptions: [],
+        policyExceptions: hostPortException(ctx, "traefik"),
     };
 }
 
@@ -34,7 +39,7 @@ function ingressNginx(ctx: CatalogContext): CatalogApp {
             workload({ object: "ingress-nginx-admission-create", container: "create" }, "Job", 1, { resources: `${webhooks}.createSecretJob.resources`, placement: `${webhooks}.patch` }, r("10m", "32Mi"), r("100m", "64Mi")),
             workload({ object: "ingress-nginx-admission-patch", container: "patch" }, "Job", 1, { resources: `${webhooks}.patchWebhookJob.resources` }, r("10m", "32Mi"), r("100m", "64Mi")),
         ],
-        policyExceptions: [],
+        policyExceptions: hostPortException(ctx, "ingress-nginx-controller"),
     };
 }
 

@@ -36,6 +36,7 @@ export * from "./types";
 export { coreAddons } from "./core";
 export { acmeSolver, acmeSolverLabels, withAcmeSolver } from "./acme";
 export { platformPostgres } from "./apps/data";
+export { podSecurityOf, restrictedApps } from "./pod-security";
 
 /** Every app Argo CD can run, enabled or not; `fawkes:apps` switches them. */
 export function gitopsApps(): GitOpsApp[] {

@@ -162,4 +162,10 @@ export interface GitOpsApp extends CatalogApp {
     readonly hostsDatabases?: boolean;
     /** Chart-specific values; the catalog's resources, replicas and placement are merged over them. */
     readonly values: (ctx: AppValuesContext) => Record<string, unknown>;
+    /**
+     * ConfigMaps the app's service account reads in another app's namespace (Grafana's sidecars:
+     * kube-prometheus-stack's dashboards). The program grants them, read-only and ConfigMaps only;
+     * no app project may deploy into another app's namespace.
+     */
+    readonly configMapReads?: readonly { readonly namespace: string; readonly serviceAccount: string }[];
 }

@@ -11,6 +11,7 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EksClusterConfig, PoolConfig } from "../config-types";
+import { podIdentityTrustPolicy } from "./eks-pod-identity";
 import { type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
 
 export interface EksClusterArgs {
@@ -26,6 +27,23 @@ const publicSubnetCidr = (i: number) => `10.0.${96 + i}.0/24`;
 const maxZones = 3;
 
 const managedPolicy = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+
+/**
+ * What the node role carries: joining the cluster (which includes
+ * eks-auth:AssumeRoleForPodIdentity, the Pod Identity agent's one call) and pulling images.
+ * Not AmazonEKS_CNI_Policy: that one may create, attach and delete ENIs and assign IPs in the
+ * whole VPC, and on the node role every process that reaches the node's credentials holds it.
+ * The VPC CNI gets it through Pod Identity instead (createPodNetwork).
+ */
+export const nodeRolePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"] as const;
+
+/**
+ * IMDSv2 only, answered one network hop away: the node itself and hostNetwork pods (the VPC
+ * CNI, kube-proxy, the Pod Identity agent) reach it, while a pod in its own network namespace
+ * is one hop further and its PUT for a session token dies on the way back. So a pod (a CI
+ * build, a compromised app) cannot take the node role's credentials.
+ */
+export const nodeMetadataOptions = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } as const;
 
 function assumeRolePolicy(service: string, actions: string[] = ["sts:AssumeRole"]): string {
     return JSON.stringify({
@@ -112,16 +130,26 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         );
 
         const nodeRole = new iam.Role(`${name}-node`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags }, child);
-        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
+        const nodePolicies = nodeRolePolicies.map(
             (policy) => new iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }, child),
         );
 
-        const nodeGroups = config.pools.map((pool) => this.createNodeGroup(name, config, pool, cluster, nodeRole, network.privateSubnetIds, tags, child, nodePolicies));
-        this.createStorageDriver(name, cluster, tags, child, nodeGroups);
+        // The Pod Identity agent is a hostNetwork DaemonSet using the node role: it needs no
+        // pod network. It and the CNI are DaemonSets, so both add-ons can be installed before
+        // any node exists (nothing to wait for) and are on the first node from its start.
+        const podIdentity = new eks.Addon(`${name}-pod-identity`, { clusterName: cluster.name, addonName: "eks-pod-identity-agent", tags }, child);
+        const podNetwork = this.createPodNetwork(name, cluster, tags, child, podIdentity);
+
+        // A node is Ready only once the CNI on it can allocate addresses: nodes start after the
+        // CNI add-on carries its Pod Identity association (and the agent is installed).
+        const nodeGroups = config.pools.map((pool) =>
+            this.createNodeGroup(name, config, pool, cluster, nodeRole, network.privateSubnetIds, tags, child, [...nodePolicies, podNetwork]),
+        );
+        this.createStorageDriver(name, cluster, tags, child, nodeGroups, podIdentity);
 
         this.pools = cloudNodePools(config.pools);
         this.clusterName = cluster.name;
-        this.cloud = { kind: "eks", provider: aws, region: config.region, clusterName: cluster.name };
+        this.cloud = { kind: "eks", provider: aws, region: config.region, clusterName: cluster.name, clusterArn: cluster.arn };
         this.kubeconfig = pulumi.secret(
             pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) =>
                 eksKubeconfig(clusterName, endpoint, ca?.data ?? "", config.region),
@@ -207,7 +235,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         subnetIds: pulumi.Output<string[]>,
         tags: Record<string, string>,
         child: pulumi.CustomResourceOptions,
-        nodePolicies: iam.RolePolicyAttachment[],
+        prerequisites: pulumi.Resource[],
     ): eks.NodeGroup {
         // A launch template is the only way to get an encrypted gp3 root volume and to
         // require IMDSv2 on managed nodes.
@@ -215,7 +243,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
             `${name}-${pool.name}`,
             {
                 blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: pool.diskGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
-                metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled" },
+                metadataOptions: { ...nodeMetadataOptions },
                 tagSpecifications: [{ resourceType: "instance", tags: { ...tags, "fawkes.dev/pool": pool.name } }],
                 tags,
             },
@@ -238,15 +266,51 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
                 labels: poolLabels(pool),
                 tags,
             },
-            // Nodes cannot join until their role carries the worker policies.
-            { ...child, dependsOn: nodePolicies },
+            // Nodes cannot join until their role carries the worker policies and the CNI can get
+            // its credentials.
+            { ...child, dependsOn: prerequisites },
+        );
+    }
+
+    /**
+     * The VPC CNI as a managed add-on whose service account (kube-system/aws-node) gets
+     * AmazonEKS_CNI_Policy through Pod Identity. aws-node runs hostNetwork, so it still reads
+     * the instance metadata it needs (ENIs, addresses) at hop limit 1; only its credentials
+     * move off the node role.
+     */
+    private createPodNetwork(name: string, cluster: eks.Cluster, tags: Record<string, string>, child: pulumi.CustomResourceOptions, podIdentity: eks.Addon): eks.Addon {
+        const role = new iam.Role(`${name}-vpc-cni`, { assumeRolePolicy: cluster.arn.apply((arn) => podIdentityTrustPolicy(arn, "kube-system", "aws-node")), tags }, child);
+        const attachment = new iam.RolePolicyAttachment(`${name}-vpc-cni`, { role: role.name, policyArn: managedPolicy("AmazonEKS_CNI_Policy") }, child);
+        return new eks.Addon(
+            `${name}-vpc-cni`,
+            {
+                clusterName: cluster.name,
+                addonName: "vpc-cni",
+                podIdentityAssociations: [{ roleArn: role.arn, serviceAccount: "aws-node" }],
+                // EKS installs aws-node itself when it creates the cluster; the add-on adopts it.
+                resolveConflictsOnCreate: "OVERWRITE",
+                tags,
+            },
+            // The role must carry its policy, and the agent must exist, before any aws-node
+            // pod asks for credentials.
+            { ...child, dependsOn: [podIdentity, attachment] },
         );
     }
 
     /** The EBS CSI driver, with its AWS rights through EKS Pod Identity rather than the node role. */
-    private createStorageDriver(name: string, cluster: eks.Cluster, tags: Record<string, string>, child: pulumi.CustomResourceOptions, nodeGroups: eks.NodeGroup[]): void {
-        const podIdentity = new eks.Addon(`${name}-pod-identity`, { clusterName: cluster.name, addonName: "eks-pod-identity-agent", tags }, { ...child, dependsOn: nodeGroups });
-        const role = new iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: assumeRolePolicy("pods.eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"]), tags }, child);
+    private createStorageDriver(
+        name: string,
+        cluster: eks.Cluster,
+        tags: Record<string, string>,
+        child: pulumi.CustomResourceOptions,
+        nodeGroups: eks.NodeGroup[],
+        podIdentity: eks.Addon,
+    ): void {
+        const role = new iam.Role(
+            `${name}-ebs-csi`,
+            { assumeRolePolicy: cluster.arn.apply((arn) => podIdentityTrustPolicy(arn, "kube-system", "ebs-csi-controller-sa")), tags },
+            child,
+        );
         const attachment = new iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: role.name, policyArn: managedPolicy("service-role/AmazonEBSCSIDriverPolicy") }, child);
         new eks.Addon(
             `${name}-ebs-csi`,

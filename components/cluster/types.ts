@@ -37,7 +37,14 @@ export interface NodePool {
  */
 export type CloudContext =
     | { readonly kind: "kind" }
-    | { readonly kind: "eks"; readonly provider: pulumi.ProviderResource; readonly region: string; readonly clusterName: pulumi.Output<string> }
+    | {
+          readonly kind: "eks";
+          readonly provider: pulumi.ProviderResource;
+          readonly region: string;
+          readonly clusterName: pulumi.Output<string>;
+          /** What Pod Identity roles' trust policies are conditioned on. */
+          readonly clusterArn: pulumi.Output<string>;
+      }
     | {
           readonly kind: "aks";
           readonly provider: pulumi.ProviderResource;

@@ -1,18 +1,21 @@
 // The GitOps tree as plain objects, derived from the catalog and a stack's config: one
-// Argo CD Application per enabled app, the ExternalSecrets its charts read and its setup
-// Jobs (written to platform/<stack>/ by `npm run gitops`), and the AppProjects and root
-// Application the program itself creates. Pure: the program, the generator and the tests
-// share it.
+// Argo CD Application per enabled app (apps/<app>.yaml, synced by the root app), the
+// ExternalSecrets its charts read and its setup Jobs (apps/<app>/, synced by the app's own
+// Application as its second source, within the app's project), written to platform/<stack>/
+// by `npm run gitops`; and the AppProjects and root Application the program itself creates.
+// Pure: the program, the generator and the tests share it.
 
 import { catalogValues, deepMerge } from "../addons/helm";
 import { type AppValuesContext, databasesOf, enabledGitopsApps, type GitOpsApp, secretsOf } from "../catalog";
 import type { PlatformConfig } from "../config-types";
-import { argoCdNamespace, clusterIssuerNames, clusterSecretStoreName, inCluster, ingressClassNames } from "../names";
+import { argoCdNamespace, clusterIssuerNames, inCluster, ingressClassNames } from "../names";
 import { partOfLabel, poolLabel } from "../../policy/lib/labels";
 import { externalUrl } from "../urls";
+import { appKinds, type GroupKind, type RenderFacts } from "./app-kinds";
 import { rootRepoURL } from "./git-source";
 import { setupJobs } from "./setup-jobs";
 import { applicationWave, secretWave } from "./waves";
+import { secretStoreName } from "../vault-policies";
 
 type Manifest = Record<string, unknown>;
 
@@ -37,6 +40,30 @@ export function valuesContext(config: PlatformConfig): AppValuesContext {
     };
 }
 
+/** The AppProject an app's Application syncs through: one per app, named after it. */
+export const appProjectName = (app: Pick<GitOpsApp, "name">) => app.name;
+
+/** Directory of the tree, relative to the stack's path, holding the app's own objects (ExternalSecrets, setup Jobs). */
+export const appObjectsDir = (app: Pick<GitOpsApp, "name">) => `apps/${app.name}`;
+
+/** The app's own objects the platform writes beside its chart: its ExternalSecrets, then its setup Jobs. */
+export function appObjects(app: GitOpsApp, config: PlatformConfig): Manifest[] {
+    return [...externalSecrets(app, config), ...setupJobs(app)];
+}
+
+interface ChartSource {
+    readonly repoURL: string;
+    readonly chart: string;
+    readonly targetRevision: string;
+    readonly helm: { readonly releaseName: string; readonly valuesObject: Record<string, unknown> };
+}
+
+/** The chart source of an app's Application (its first source). */
+export function chartSource(application: Manifest): ChartSource {
+    const [chart] = (application.spec as { sources: ChartSource[] }).sources;
+    return chart;
+}
+
 export function application(app: GitOpsApp, config: PlatformConfig): Manifest {
     const values = deepMerge(
         app.values(valuesContext(config)),
@@ -55,8 +82,17 @@ export function application(app: GitOpsApp, config: PlatformConfig): Manifest {
             finalizers: ["resources-finalizer.argocd.argoproj.io"],
         },
         spec: {
-            project: app.group,
-            source: { repoURL: app.chart.repo, chart: app.chart.name, targetRevision: app.chart.version, helm: { releaseName: app.name, valuesObject: values } },
+            project: appProjectName(app),
+            sources: [
+                { repoURL: app.chart.repo, chart: app.chart.name, targetRevision: app.chart.version, helm: { releaseName: app.name, valuesObject: values } },
+                // The app's ExternalSecrets and setup Jobs, from this platform's repository: synced
+                // by the app's own Application, so they are held to the app's project, not the root's.
+                // Plain YAML (directory, not kustomize): no remote bases, no generators. A local
+                // stack's root app pins the seeded commit; this follows the branch it was seeded to.
+                ...(appObjects(app, config).length > 0
+                    ? [{ repoURL: rootRepoURL(config), targetRevision: config.gitops.targetRevision, path: `${config.gitops.path}/${appObjectsDir(app)}`, directory: { recurse: false } }]
+                    : []),
+            ],
             destination: { server: inCluster, namespace: app.namespace },
             syncPolicy: {
                 automated: { prune: true, selfHeal: true },
@@ -89,7 +125,8 @@ export function externalSecrets(app: GitOpsApp, config: PlatformConfig): Manifes
             metadata: { name: secret.name, namespace: app.namespace, labels: { ...partOf }, annotations: syncWave(secretWave(app)) },
             spec: {
                 refreshInterval: "1h",
-                secretStoreRef: { kind: "ClusterSecretStore", name: clusterSecretStoreName },
+                // The namespace's own store: its Vault role reads only this app's paths.
+                secretStoreRef: { kind: "SecretStore", name: secretStoreName },
                 target: { name: secret.name, creationPolicy: "Owner", ...template },
                 data: Object.entries(secret.keys).map(([secretKey, property]) => ({ secretKey, remoteRef: { key: secret.vaultPath, property } })),
             },
@@ -97,58 +134,94 @@ export function externalSecrets(app: GitOpsApp, config: PlatformConfig): Manifes
     });
 }
 
-/** Cluster-scoped kinds charts may install: their CRDs, RBAC and webhooks. Never Namespaces. */
-const clusterKinds = [
-    { group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" },
-    { group: "rbac.authorization.k8s.io", kind: "ClusterRole" },
-    { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },
-    { group: "admissionregistration.k8s.io", kind: "MutatingWebhookConfiguration" },
-    { group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration" },
+/**
+ * Namespaces no app project may deploy into: Argo CD's own (a Job there could run as its
+ * controller), the cluster's, and those of the core add-ons that hold the platform's
+ * boundaries (admission, secrets).
+ */
+export const forbiddenAppNamespaces: readonly string[] = [argoCdNamespace, "kube-system", "kube-public", "kube-node-lease", "default", "kyverno", "vault", "external-secrets"];
+
+/** Kinds the tenancy layer owns (the namespace, its quota and defaults): no chart may create or replace them. */
+const tenancyKinds: readonly GroupKind[] = [
+    { group: "", kind: "Namespace" },
+    { group: "", kind: "ResourceQuota" },
+    { group: "", kind: "LimitRange" },
 ];
 
-/** An AppProject per group: its apps' chart repositories, into its apps' namespaces only. */
-export function appProjects(config: PlatformConfig): Manifest[] {
+const isTenancyKind = (k: GroupKind) => tenancyKinds.some((t) => t.group === k.group && t.kind === k.kind);
+
+const withKind = (kinds: readonly GroupKind[], extra: GroupKind) => (kinds.some((k) => k.group === extra.group && k.kind === extra.kind) ? [...kinds] : [...kinds, extra]);
+
+/** The namespaces an app deploys into: its own and the chart's extra ones. */
+const namespacesOf = (app: GitOpsApp) => [app.namespace, ...(app.extraNamespaces ?? [])];
+
+/** Refuses a catalog where an app deploys into a core namespace or into another app's. */
+export function checkAppNamespaces(apps: readonly GitOpsApp[]): void {
+    const owner = new Map<string, string>();
+    for (const app of apps) {
+        for (const namespace of namespacesOf(app)) {
+            if (forbiddenAppNamespaces.includes(namespace)) {
+                throw new Error(`catalog app ${app.name} deploys into namespace ${namespace}, which no app project may: ${forbiddenAppNamespaces.join(", ")} belong to the core`);
+            }
+            const other = owner.get(namespace);
+            if (other !== undefined && other !== app.name) {
+                throw new Error(`catalog apps ${other} and ${app.name} both deploy into namespace ${namespace}: an app project may deploy only into its own app's namespaces`);
+            }
+            owner.set(namespace, app.name);
+        }
+    }
+}
+
+/**
+ * One AppProject per app, allowing exactly: its chart's repository (and this platform's
+ * repository where it syncs its own objects from there), its own namespaces, and the kinds
+ * its chart renders at the pinned version (read from the render facts), cluster-scoped kinds
+ * only where the render has them, plus ExternalSecret and Job where the app has them.
+ */
+export function appProjects(config: PlatformConfig, facts?: RenderFacts): Manifest[] {
     const apps = enabledGitopsApps(config.apps);
-    const groups = [...new Set(apps.map((a) => a.group))].sort();
-    return groups.map((group) => {
-        const members = apps.filter((a) => a.group === group);
+    checkAppNamespaces(apps);
+    return apps.map((app) => {
+        const kinds = appKinds(app.name, facts);
+        const own = appObjects(app, config);
+        const has = (kind: string) => own.some((o) => o.kind === kind);
+        let namespaced = kinds.namespaced.filter((k) => !isTenancyKind(k));
+        if (has("ExternalSecret")) {
+            namespaced = withKind(namespaced, { group: "external-secrets.io", kind: "ExternalSecret" });
+        }
+        if (has("Job")) {
+            namespaced = withKind(namespaced, { group: "batch", kind: "Job" });
+        }
         return {
             apiVersion: "argoproj.io/v1alpha1",
             kind: "AppProject",
-            metadata: { name: group, namespace: argoCdNamespace, labels: { ...partOf } },
+            metadata: { name: appProjectName(app), namespace: argoCdNamespace, labels: { ...partOf } },
             spec: {
-                description: `Fawkes ${group} apps: ${members.map((a) => a.name).join(", ")}`,
-                sourceRepos: [...new Set(members.map((a) => a.chart.repo))].sort(),
-                destinations: members.flatMap((a) => [a.namespace, ...(a.extraNamespaces ?? [])]).map((namespace) => ({ server: inCluster, namespace })),
-                clusterResourceWhitelist: clusterKinds,
+                description: `Fawkes app ${app.name} (${app.group}): chart ${app.chart.name} ${app.chart.version}`,
+                sourceRepos: [app.chart.repo, ...(own.length > 0 ? [rootRepoURL(config)] : [])],
+                destinations: namespacesOf(app).map((namespace) => ({ server: inCluster, namespace })),
+                // An empty list admits no cluster-scoped kind at all.
+                clusterResourceWhitelist: kinds.cluster.filter((k) => !isTenancyKind(k)).map((k) => ({ ...k })),
+                namespaceResourceWhitelist: namespaced.map((k) => ({ ...k })),
                 // The quota and defaults belong to the tenancy layer; no chart may replace them.
-                namespaceResourceBlacklist: [
-                    { group: "", kind: "ResourceQuota" },
-                    { group: "", kind: "LimitRange" },
-                ],
+                namespaceResourceBlacklist: tenancyKinds.filter((k) => k.kind !== "Namespace").map((k) => ({ ...k })),
             },
         };
     });
 }
 
-/** The root app's project: this repository's tree, Applications in argocd and ExternalSecrets in the apps' namespaces. */
+/** The root app's project: this repository's tree, Applications in argocd and nothing else. */
 export function rootProject(config: PlatformConfig): Manifest {
-    const apps = enabledGitopsApps(config.apps);
     return {
         apiVersion: "argoproj.io/v1alpha1",
         kind: "AppProject",
         metadata: { name: rootProjectName, namespace: argoCdNamespace, labels: { ...partOf } },
         spec: {
-            description: "The Fawkes app-of-apps: Applications and their ExternalSecrets, from this platform's Git repository",
+            description: "The Fawkes app-of-apps: the apps' Applications, from this platform's Git repository",
             sourceRepos: [rootRepoURL(config)],
-            destinations: [argoCdNamespace, ...apps.map((a) => a.namespace)].map((namespace) => ({ server: inCluster, namespace })),
+            destinations: [{ server: inCluster, namespace: argoCdNamespace }],
             clusterResourceWhitelist: [],
-            namespaceResourceWhitelist: [
-                { group: "argoproj.io", kind: "Application" },
-                { group: "external-secrets.io", kind: "ExternalSecret" },
-                // Setup Jobs such as DevLake's DORA project.
-                { group: "batch", kind: "Job" },
-            ],
+            namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "Application" }],
         },
     };
 }
@@ -182,22 +255,21 @@ export function rootApplication(config: PlatformConfig, targetRevision: unknown 
     };
 }
 
-/** The files of platform/<stack>/: path relative to that directory → manifest. */
+/** The files of platform/<stack>/: path relative to that directory → manifest (kustomization.yaml: what the root app syncs). */
 export function platformTree(config: PlatformConfig): Map<string, Manifest> {
     const files = new Map<string, Manifest>();
     for (const app of enabledGitopsApps(config.apps)) {
         files.set(`apps/${app.name}.yaml`, application(app, config));
-        for (const secret of externalSecrets(app, config)) {
-            files.set(`secrets/${app.name}-${(secret.metadata as { name: string }).name}.yaml`, secret);
-        }
-        for (const job of setupJobs(app)) {
-            files.set(`jobs/${(job.metadata as { name: string }).name}.yaml`, job);
+        // Not in the kustomization: the app's Application syncs these, not the root app.
+        for (const object of appObjects(app, config)) {
+            files.set(`${appObjectsDir(app)}/${object.kind === "Job" ? "job" : "secret"}-${(object.metadata as { name: string }).name}.yaml`, object);
         }
     }
     files.set("kustomization.yaml", {
         apiVersion: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
-        resources: [...files.keys()].sort(),
+        // The root app syncs the Applications only.
+        resources: [...files.keys()].filter((f) => /^apps\/[^/]+\.yaml$/.test(f)).sort(),
     });
     return files;
 }

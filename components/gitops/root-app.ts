@@ -12,7 +12,7 @@ export interface RootAppArgs {
     readonly provider: k8s.Provider;
     /** The Argo CD release: the AppProject and Application CRDs and the controller. */
     readonly argoCd: pulumi.Resource;
-    /** The External Secrets release: the CRD of the ExternalSecrets in the synced tree. */
+    /** The External Secrets release: the CRD of the ExternalSecrets the apps' Applications sync. */
     readonly externalSecrets: pulumi.Resource;
     /** The commit (local stack: the seeded one) or branch the root app syncs. */
     readonly targetRevision: pulumi.Input<string>;

@@ -1,13 +1,14 @@
 // Setup Jobs: one-off configuration through an app's API that its chart cannot express
-// (DevLake's DORA project, SonarQube's admin password). They live in the GitOps tree, sync
-// one wave after their app (so the app is healthy first) and are replaced when they change,
+// (DevLake's DORA project, SonarQube's admin password). They live in the GitOps tree beside
+// their app's Application, which syncs them as its second source one wave after the chart
+// (so the app is healthy first) and are replaced when they change,
 // since a Job's pod template is immutable. Each is sized by a Job workload in the app's
 // catalog entry, so it counts in the namespace's quota.
 
 import type { GitOpsApp } from "../catalog";
 import { partOfLabel, poolLabel } from "../../policy/lib/labels";
 import { devlakeApiUrl, doraSetupScript } from "./dora";
-import { applicationWave } from "./waves";
+import { setupJobWave } from "./waves";
 
 type Manifest = Record<string, unknown>;
 
@@ -37,7 +38,7 @@ function setupJob(spec: SetupJobSpec): Manifest {
             name,
             namespace: app.namespace,
             labels: { "app.kubernetes.io/name": name, [partOfLabel.key]: partOfLabel.value },
-            annotations: { "argocd.argoproj.io/sync-wave": String(applicationWave(app) + 1), "argocd.argoproj.io/sync-options": "Replace=true" },
+            annotations: { "argocd.argoproj.io/sync-wave": String(setupJobWave(app)), "argocd.argoproj.io/sync-options": "Replace=true" },
         },
         spec: {
             backoffLimit: 3,

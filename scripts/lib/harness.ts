@@ -281,9 +281,15 @@ function writeVariantTree(stack: string, config: StackConfig): void {
     const { stackConfig } = require("./stacks") as typeof import("./stacks");
     const { staleTreeFiles, treeFiles } = require("../../components/gitops/tree-files") as typeof import("../../components/gitops/tree-files");
     /* eslint-enable @typescript-eslint/no-require-imports */
+    // The tree never holds the repository's credentials, and parsing them would need their secrecy.
+    const withoutCredentials = (c: StackConfig): StackConfig => {
+        const gitops = c["fawkes:gitops"];
+        const parsedGitops = (typeof gitops === "string" ? JSON.parse(gitops) : gitops) as Record<string, unknown> | undefined;
+        return parsedGitops?.credentials === undefined ? c : { ...c, "fawkes:gitops": { ...parsedGitops, credentials: undefined } };
+    };
     let parsed;
     try {
-        parsed = stackConfig(stack, config);
+        parsed = stackConfig(stack, withoutCredentials(config));
     } catch {
         return; // An invalid variant: the program reports it itself.
     }
@@ -296,7 +302,7 @@ function writeVariantTree(stack: string, config: StackConfig): void {
     const current = config["fawkes:gitops"];
     const gitops = { ...((typeof current === "string" ? JSON.parse(current) : current) as Record<string, unknown>), path: treePath };
     config["fawkes:gitops"] = gitops;
-    for (const [file, text] of treeFiles(stackConfig(stack, config))) {
+    for (const [file, text] of treeFiles(stackConfig(stack, withoutCredentials(config)))) {
         fs.mkdirSync(path.dirname(path.join(projectRoot, file)), { recursive: true });
         fs.writeFileSync(path.join(projectRoot, file), text);
     }

@@ -1,6 +1,7 @@
 // An offline Kyverno 1.19 admission check: evaluates the ValidatingPolicy and PolicyException
-// objects the program registers (components/addons/kyverno-policies.ts), as plain manifests,
-// against a Pod or a pod controller, the way the cluster would. The rules are never copied:
+// objects the program registers (components/addons/kyverno-policies.ts, admission-rules.ts), as
+// plain manifests, against a Pod or a pod controller, or any other object (namespaced or
+// cluster-scoped, with the request's user and operation), the way the cluster would. The rules are never copied:
 // every verdict comes from the policies' own CEL, run by @bufbuild/cel.
 //
 // What it does as Kyverno does (pkg/cel/policies/vpol at v1.19.0):
@@ -52,13 +53,23 @@ export type ValidationAction = "Deny" | "Audit" | "Warn";
 export type AutogenConfig = "defaults" | "cronjobs";
 
 export interface AdmissionRequest {
-    /** A Pod, or a pod controller (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) as rendered. */
+    /** The object as rendered: a Pod, a pod controller, or any other kind (RBAC, webhooks, Ingresses, custom resources). */
     readonly object: KubeObject;
-    /** The Namespace object (name and labels) the object is created in. */
-    readonly namespace: KubeObject;
+    /**
+     * The Namespace object (name and labels) the object is created in; absent for a
+     * cluster-scoped object, which every namespaceSelector matches (the API server's rule:
+     * only a Namespace itself is matched by its own labels).
+     */
+    readonly namespace?: KubeObject;
     readonly operation?: "CREATE" | "UPDATE";
     readonly oldObject?: KubeObject;
-    readonly userInfo?: { readonly username: string; readonly groups?: readonly string[] };
+    /** Who sends the request: the request.userInfo policies read. */
+    readonly userInfo?: UserInfo;
+}
+
+export interface UserInfo {
+    readonly username: string;
+    readonly groups?: readonly string[];
 }
 
 export interface AdmitOptions {
@@ -159,9 +170,10 @@ function compile(expression: string): Program | string {
     return program;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
 
-function evaluate(expression: string, bindings: Record<string, unknown>): Outcome {
+/** One CEL expression over `bindings` (already typed, see celTyped), compiled once: its value, or its error. */
+export function evaluate(expression: string, bindings: Record<string, unknown>): Outcome {
     const program = compile(expression);
     if (typeof program === "string") {
         return { ok: false, error: program };
@@ -337,8 +349,23 @@ export function autogenPolicies(policy: KubeObject): AutogenPolicy[] {
 const builtinResources: Readonly<Record<string, string>> = {
     Pod: "pods",
     Namespace: "namespaces",
+    Endpoints: "endpoints",
     ...Object.fromEntries(Object.values(autogenControllers).map((c) => [c.target.kind, c.target.resource])),
 };
+
+/**
+ * The resource of a kind: its plural as the API server's RESTMapper guesses it
+ * (meta.UnsafeGuessKindToResource: lower case; -s → -ses, -y → -ies, else -s), which is what
+ * every built-in kind and every CRD of the platform is served as.
+ */
+export function resourceOf(kind: string): string {
+    const known = builtinResources[kind];
+    if (known !== undefined) {
+        return known;
+    }
+    const lower = kind.toLowerCase();
+    return lower.endsWith("s") ? `${lower}es` : lower.endsWith("y") ? `${lower.slice(0, -1)}ies` : `${lower}s`;
+}
 
 function groupVersionOf(o: KubeObject): { group: string; version: string } {
     const [a, b] = o.apiVersion.split("/");
@@ -388,15 +415,27 @@ function ruleMatches(rule: ResourceRule, gvr: { group: string; version: string; 
     );
 }
 
-function constraintsMatch(match: MatchResources | undefined, req: AdmissionRequest, namespaceLabels: Record<string, string>): boolean {
+/**
+ * The labels a namespaceSelector is matched against: the request's namespace's; a Namespace's
+ * own; none for another cluster-scoped object, which every namespaceSelector matches.
+ */
+function namespaceSelectorMatches(selector: LabelSelector | undefined, req: AdmissionRequest, namespaceLabels: Record<string, string> | undefined): boolean {
+    if (req.object.kind === "Namespace" && groupVersionOf(req.object).group === "") {
+        return selectorMatches(selector, { "kubernetes.io/metadata.name": req.object.metadata.name ?? "", ...(req.object.metadata.labels ?? {}) });
+    }
+    return namespaceLabels === undefined || selectorMatches(selector, namespaceLabels);
+}
+
+function constraintsMatch(match: MatchResources | undefined, req: AdmissionRequest, namespaceLabels: Record<string, string> | undefined): boolean {
     if (match === undefined) {
         return false;
     }
     const { group, version } = groupVersionOf(req.object);
-    const gvr = { group, version, resource: builtinResources[req.object.kind] ?? `${req.object.kind.toLowerCase()}s` };
+    const gvr = { group, version, resource: resourceOf(req.object.kind) };
     const operation = req.operation ?? "CREATE";
     const name = req.object.metadata.name ?? "";
-    if (!selectorMatches(match.namespaceSelector, namespaceLabels)) {
+    const namespaced = req.namespace !== undefined;
+    if (!namespaceSelectorMatches(match.namespaceSelector, req, namespaceLabels)) {
         return false;
     }
     const objectLabels = [req.object, req.oldObject].filter((o): o is KubeObject => o !== undefined).map((o) => o.metadata.labels ?? {});
@@ -404,8 +443,8 @@ function constraintsMatch(match: MatchResources | undefined, req: AdmissionReque
         return false;
     }
     return (
-        (match.resourceRules ?? []).some((r) => ruleMatches(r, gvr, operation, true, name)) &&
-        !(match.excludeResourceRules ?? []).some((r) => ruleMatches(r, gvr, operation, true, name))
+        (match.resourceRules ?? []).some((r) => ruleMatches(r, gvr, operation, namespaced, name)) &&
+        !(match.excludeResourceRules ?? []).some((r) => ruleMatches(r, gvr, operation, namespaced, name))
     );
 }
 
@@ -422,13 +461,22 @@ interface Compiled {
     readonly spec: ValidatingPolicySpec;
 }
 
+/** Rewritten once per policy object: a render admits thousands of objects against the same policies. */
+const compiledCache = new WeakMap<KubeObject, Compiled[]>();
+
 /** The policies Kyverno compiles from one ValidatingPolicy: as written, and one per autogen config. */
 function compiledPolicies(policy: KubeObject): Compiled[] {
+    const cached = compiledCache.get(policy);
+    if (cached !== undefined) {
+        return cached;
+    }
     const name = policy.metadata.name ?? "";
-    return [
+    const compiled = [
         { policy: name, spec: (policy.spec ?? {}) },
         ...autogenPolicies(policy).map((a) => ({ policy: name, autogen: a.config, spec: a.spec })),
     ];
+    compiledCache.set(policy, compiled);
+    return compiled;
 }
 
 /** Evaluates matchConditions as Kyverno does: any false → no match; otherwise errors count by failurePolicy. */
@@ -483,33 +531,42 @@ export function admit(policies: readonly KubeObject[], request: AdmissionRequest
                   ((p.spec as PolicyExceptionSpec | undefined)?.expiresAt === undefined || Date.parse((p.spec as PolicyExceptionSpec).expiresAt!) > now.getTime()),
           )
         : [];
-    const nsName = request.namespace.metadata.name ?? "";
-    const namespace: KubeObject = {
-        ...request.namespace,
-        metadata: { ...request.namespace.metadata, labels: { "kubernetes.io/metadata.name": nsName, ...(request.namespace.metadata.labels ?? {}) } },
-    };
-    const namespaceLabels = namespace.metadata.labels!;
-    if (!selectorMatches(options.webhookNamespaceSelector ?? defaultWebhookNamespaceSelector, namespaceLabels)) {
+    const nsName = request.namespace?.metadata.name ?? "";
+    // A cluster-scoped object has no namespace: namespaceObject is null, and request.namespace "".
+    const namespace: KubeObject | undefined =
+        request.namespace === undefined
+            ? undefined
+            : {
+                  ...request.namespace,
+                  metadata: { ...request.namespace.metadata, labels: { "kubernetes.io/metadata.name": nsName, ...(request.namespace.metadata.labels ?? {}) } },
+              };
+    const namespaceLabels = namespace?.metadata.labels;
+    if (!namespaceSelectorMatches(options.webhookNamespaceSelector ?? defaultWebhookNamespaceSelector, request, namespaceLabels)) {
         return { allowed: true, reachesKyverno: false, matched: [], verdicts: [] };
     }
-    const object = celTyped({ ...request.object, metadata: { ...request.object.metadata, namespace: request.object.metadata.namespace ?? nsName } });
+    const placed = namespace === undefined ? request.object : { ...request.object, metadata: { ...request.object.metadata, namespace: request.object.metadata.namespace ?? nsName } };
+    const object = celTyped(placed);
     const oldObject = request.oldObject === undefined ? null : celTyped(request.oldObject);
     const { group, version } = groupVersionOf(request.object);
     const name = request.object.metadata.name ?? "";
     const requestValue = celTyped({
         uid: "00000000-0000-0000-0000-000000000000",
         kind: { group, version, kind: request.object.kind },
-        resource: { group, version, resource: builtinResources[request.object.kind] ?? `${request.object.kind.toLowerCase()}s` },
+        resource: { group, version, resource: resourceOf(request.object.kind) },
         requestKind: { group, version, kind: request.object.kind },
         ...(name !== "" ? { name } : {}),
         namespace: nsName,
         operation: request.operation ?? "CREATE",
-        userInfo: request.userInfo ?? { username: "fawkes-offline-admission" },
-        object: request.object,
-        ...(request.oldObject !== undefined ? { oldObject: request.oldObject } : {}),
+        // The API server always sends groups (an authenticated user is at least in system:authenticated).
+        userInfo: { groups: ["system:authenticated"], ...(request.userInfo ?? { username: "fawkes-offline-admission" }) },
         dryRun: false,
-    });
-    const base = { object, oldObject, namespaceObject: celTyped(namespace), request: requestValue };
+    }) as Record<string, unknown>;
+    // The object typed once: it is most of the request, and a render admits thousands.
+    requestValue.object = object;
+    if (oldObject !== null) {
+        requestValue.oldObject = oldObject;
+    }
+    const base = { object, oldObject, namespaceObject: namespace === undefined ? null : celTyped(namespace), request: requestValue };
 
     const matched: string[] = [];
     const verdicts: Verdict[] = [];

@@ -3,13 +3,15 @@
 // object validates against its schema, every image is pinned, every namespace's pods fit its
 // quota. `npm test` asserts each is empty; `npm run render` prints them.
 
-import { admit, type AdmitOptions, type KubeObject, podFromController } from "./admission";
+import { admissionRuleNames, argoCdControllerUser } from "../../components/addons/admission-rules";
+import { admit, type AdmitOptions, type KubeObject, podFromController, type UserInfo } from "./admission";
 import type { StackAnalysis } from "./analysis";
 import { compareCatalog } from "./catalog-check";
 import type { K8sObject } from "./helm-template";
 import { imageInventory, imagePinProblem } from "./images";
 import { unmodelledPodMakers } from "./operator-pods";
 import { isPodMaker } from "./pods";
+import { podSecurityAdmission } from "./psa";
 import { quotaProblems } from "./quota-check";
 import { validateObject } from "./schemas";
 import { stackPools } from "./stack-pools";
@@ -76,9 +78,88 @@ export function admissionFindings(analysis: StackAnalysis, policies: readonly Ku
                 const what = request === placed ? `${object.kind} ${namespace}/${object.metadata.name || placed.metadata.generateName || "?"}` : `its Pod ${request.metadata.name || request.metadata.generateName || ""}`;
                 problems.push(`${app}: ${what} is denied by ${v.policy}${v.autogen ? ` (autogen ${v.autogen})` : ""}: ${v.error ?? v.message}`);
             }
+            // The API server's Pod Security Admission, by the namespace's labels: it refuses Pods only.
+            if (request.kind === "Pod") {
+                const psa = podSecurityAdmission(request, namespaceObject);
+                for (const v of psa.refused) {
+                    problems.push(`${app}: Pod ${namespace}/${request.metadata.name || request.metadata.generateName || ""} is refused by Pod Security Admission (enforce=${psa.enforce}): ${v.control}: ${v.message}`);
+                }
+            }
         }
     }
-    return [...new Set(problems)];
+    return [...new Set([...problems, ...boundaryFindings(analysis, policies)])];
+}
+
+/**
+ * The request users objects arrive with: Argo CD's application controller for everything it
+ * syncs (its Applications' charts and the root tree), Pulumi's identity for the program's own
+ * objects and its Helm releases. On kind that is kubeadm's admin user; what matters to the
+ * rules is only that it is no service account (admission-rules.ts).
+ */
+export const argoCdUser: UserInfo = { username: argoCdControllerUser, groups: ["system:serviceaccounts", "system:serviceaccounts:argocd", "system:authenticated"] };
+export const pulumiUser: UserInfo = { username: "kubernetes-admin", groups: ["kubeadm:cluster-admins", "system:authenticated"] };
+
+/** Built-in cluster-scoped kinds the platform renders (CRDs say their own scope). */
+const clusterScopedKinds = new Set([
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "PriorityClass",
+    "StorageClass",
+    "PersistentVolume",
+    "IngressClass",
+    "RuntimeClass",
+    "CSIDriver",
+    "Node",
+]);
+
+/** The rendered objects with the user each arrives with; operator-made objects are left out (their operators' users are not modelled). */
+export function requestsOfRender(analysis: StackAnalysis): { app: string; object: K8sObject; user: UserInfo; namespace?: string }[] {
+    const installerOf = new Map(analysis.render.charts.map((c) => [c.install.app, c.install]));
+    const all = [
+        ...analysis.objects
+            .filter((o) => o.origin !== "operator")
+            .map((o) => ({
+                app: o.app,
+                object: o.object,
+                user: o.origin === "tree" || installerOf.get(o.app)?.installer === "argocd" ? argoCdUser : pulumiUser,
+                defaultNamespace: o.origin === "chart" ? installerOf.get(o.app)?.namespace : undefined,
+            })),
+        ...programObjects(analysis).map((object) => ({ app: "program", object, user: pulumiUser, defaultNamespace: "default" })),
+    ];
+    const clusterCrds = new Set(
+        all
+            .map((o) => o.object)
+            .filter((o) => o.kind === "CustomResourceDefinition" && (o.spec as { scope?: string } | undefined)?.scope === "Cluster")
+            .map((o) => (o.spec as { names: { kind: string } }).names.kind),
+    );
+    return all.map(({ defaultNamespace, ...o }) => {
+        const clusterScoped = clusterScopedKinds.has(o.object.kind) || clusterCrds.has(o.object.kind);
+        return clusterScoped ? o : { ...o, namespace: o.object.metadata.namespace ?? defaultNamespace ?? "default" };
+    });
+}
+
+/** Every rendered object through the cluster-wide boundary rules, with the user it arrives with. */
+export function boundaryFindings(analysis: StackAnalysis, policies: readonly KubeObject[] = admissionPolicies(analysis)): string[] {
+    const rules = policies.filter((p) => p.kind === "ValidatingPolicy" && (admissionRuleNames as readonly string[]).includes(p.metadata.name ?? ""));
+    const namespaces = new Map(programObjects(analysis).filter((o) => o.kind === "Namespace").map((o) => [o.metadata.name, o as KubeObject]));
+    const settings = kyvernoSettings(analysis);
+    const problems: string[] = [];
+    for (const { app, object, user, namespace } of requestsOfRender(analysis)) {
+        const namespaceObject = namespace === undefined ? undefined : (namespaces.get(namespace) ?? { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+        const request = namespace === undefined ? (object as KubeObject) : ({ ...object, metadata: { ...object.metadata, namespace } } as KubeObject);
+        const result = admit(rules, { object: request, ...(namespaceObject ? { namespace: namespaceObject } : {}), userInfo: user }, settings);
+        for (const v of result.verdicts.filter((x) => x.denies)) {
+            problems.push(`${app}: ${object.kind} ${namespace ? `${namespace}/` : ""}${object.metadata.name} (as ${user.username}) is denied by ${v.policy}: ${v.error ?? v.message}`);
+        }
+    }
+    return problems;
 }
 
 export function schemaFindings(analysis: StackAnalysis): string[] {

@@ -4,6 +4,8 @@
 // per stack, and on disk per chart and values (helm-template.ts).
 
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { type ResolvedChart, resolveChart } from "./charts";
@@ -28,7 +30,7 @@ export interface StackRender {
     readonly helm: Tool;
     readonly kubectl: Tool;
     readonly charts: readonly RenderedChart[];
-    /** The root Application's tree as kustomize builds it: Applications, ExternalSecrets, setup Jobs. */
+    /** The root Application's tree as kustomize builds it (Applications), and the apps' own ExternalSecrets and setup Jobs. */
     readonly tree: readonly K8sObject[];
 }
 
@@ -69,6 +71,16 @@ async function kustomize(dir: string): Promise<K8sObject[]> {
         .filter((o): o is K8sObject => o !== null);
 }
 
+/** The apps' own objects (ExternalSecrets, setup Jobs) in apps/<app>/, which each app's Application syncs as plain YAML. */
+function appObjects(treeDir: string): K8sObject[] {
+    const appsDir = path.join(treeDir, "apps");
+    const dirs = fs.existsSync(appsDir) ? fs.readdirSync(appsDir, { withFileTypes: true }).filter((d) => d.isDirectory()) : [];
+    return dirs
+        .flatMap((d) => fs.readdirSync(path.join(appsDir, d.name)).filter((f) => f.endsWith(".yaml")).sort().map((f) => path.join(appsDir, d.name, f)))
+        .flatMap((file) => parseAllDocuments(fs.readFileSync(file, "utf8")).map((doc) => doc.toJS() as K8sObject | null))
+        .filter((o): o is K8sObject => o !== null);
+}
+
 async function renderUncached(target: RenderTarget): Promise<StackRender> {
     const sources = await stackSources(target);
     const charts = sources.charts.map((install) => ({ install, chart: resolveChart(install.pin) }));
@@ -84,7 +96,7 @@ async function renderUncached(target: RenderTarget): Promise<StackRender> {
         const result = apiVersions.length > 0 ? await template(c, apiVersions) : first[i];
         return { install: c.install, chart: c.chart, objects: result.objects, testHooks: result.testHooks, callsLookup: chartCallsLookup(c.chart), apiVersions };
     });
-    return { sources, helm: helmTool(), kubectl: kubectlTool(), charts: rendered, tree: await kustomize(sources.treeDir) };
+    return { sources, helm: helmTool(), kubectl: kubectlTool(), charts: rendered, tree: [...(await kustomize(sources.treeDir)), ...appObjects(sources.treeDir)] };
 }
 
 const renders = new Map<string, Promise<StackRender>>();

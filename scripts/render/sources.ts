@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import { catalogContext, type ChartPin, coreAddons, gitopsApps } from "../../components/catalog";
 import type { PlatformConfig } from "../../components/config";
 import { getPath } from "../../components/addons/helm";
-import { platformTree } from "../../components/gitops/manifests";
+import { chartSource, platformTree } from "../../components/gitops/manifests";
 import { type CapturedResource, projectRoot, type RunResult, runStackFile, type StackConfig, stackFileConfig } from "../lib/harness";
 import { stackConfig } from "../lib/stacks";
 
@@ -204,10 +204,10 @@ export async function stackSources(target: RenderTarget): Promise<StackSources> 
     const treeDir = committed ? path.join(projectRoot, config.gitops.path) : config.gitops.source === "in-cluster" ? writeSeededTree(run, config) : writeTree(config);
     const argoCharts: ChartInstall[] = [];
     for (const [file, manifest] of platformTree(config)) {
-        if (!file.startsWith("apps/")) {
+        if (!file.startsWith("apps/") || manifest.kind !== "Application") {
             continue;
         }
-        const spec = manifest.spec as { source: { repoURL: string; chart: string; targetRevision: string; helm: { releaseName: string; valuesObject: Record<string, unknown> } }; destination: { namespace: string } };
+        const spec = { ...(manifest.spec as { destination: { namespace: string } }), source: chartSource(manifest) };
         const name = (manifest.metadata as { name: string }).name;
         argoCharts.push({
             app: name,

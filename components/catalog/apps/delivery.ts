@@ -5,6 +5,7 @@ import { container, gitopsApp, ingressFor, issuerAnnotations, keyedWorkload, r, 
 import { containerDefaults } from "../../budget";
 import { platformPostgres } from "./data";
 import type { GitOpsApp } from "../types";
+import { uiAuthAnnotations, uiAuthObjects, uiAuthSecret } from "../ui-auth";
 
 export function argoRollouts(): GitOpsApp {
     return gitopsApp({
@@ -85,9 +86,12 @@ export function devlake(): GitOpsApp {
         namespace: "devlake",
         pool: "ci",
         host: "devlake",
+        // The config UI has no login of its own: the ingress asks for this one (see ui-auth.ts).
+        login: { vaultPath: "devlake/admin" },
         group: "delivery",
         wave: 1,
         secrets: [
+            uiAuthSecret("devlake", "devlake/admin"),
             // The chart's bundled Grafana reads this Secret by a fixed name, so keep it.
             { name: "devlake-mysql-auth", vaultPath: "devlake/mysql", keys: { MYSQL_PASSWORD: "password", MYSQL_ROOT_PASSWORD: "rootPassword" } },
             { name: "devlake-encryption", vaultPath: "devlake/encryption", keys: { ENCRYPTION_SECRET: "secret" } },
@@ -129,11 +133,14 @@ export function devlake(): GitOpsApp {
             grafana: { admin: { existingSecret: "devlake-grafana-admin" }, persistence: { enabled: false } },
             // The chart defaults to NodePort; the UI is reached through the ingress.
             service: { type: "ClusterIP" },
+            // Rendered by the chart into the app's namespace: Traefik's basicAuth Middleware.
+            extraResources: uiAuthObjects(ctx, "devlake"),
             ingress: {
                 enabled: true,
                 className: ctx.ingressClassName,
                 hostname: `devlake.${ctx.domain}`,
-                annotations: issuerAnnotations(ctx),
+                // Covers the whole host: the config UI, its API proxy and the bundled Grafana (which has its own login too).
+                annotations: { ...issuerAnnotations(ctx), ...uiAuthAnnotations(ctx, "devlake", "devlake") },
                 enableHttps: true,
                 tlsSecretName: "devlake-tls",
             },

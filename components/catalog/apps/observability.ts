@@ -1,11 +1,17 @@
 // Observability: metrics, dashboards, logs and traces.
 
 import { poolLabel } from "../../../policy/lib/labels";
+import { coreNamespaceExclusion } from "../../addons/admission-rules";
 import { container, gitopsApp, ingressFor, issuerAnnotations, r, workload } from "../build";
 import type { GitOpsApp } from "../types";
 
 /** prometheus-operator v0.93 builds the Prometheus and Alertmanager StatefulSets (pkg/prometheus/server, pkg/alertmanager). */
 const prometheusOperator = { operator: "kube-prometheus-stack", source: "prometheus-operator v0.93.0 pkg/prometheus/server/statefulset.go, pkg/alertmanager/statefulset.go" };
+
+/** Grafana's app and namespace: kube-prometheus-stack puts its dashboards and datasource there. */
+const grafanaApp = { app: "grafana", namespace: "grafana" } as const;
+/** kube-prometheus-stack's namespace, where its dashboards and datasource ConfigMaps live. */
+const kubePrometheusNamespace = "monitoring";
 
 export function kubePrometheusStack(): GitOpsApp {
     const reloader = (init = false) => container(init ? "init-config-reloader" : "config-reloader", "prometheusOperator.prometheusConfigReloader.resources", r("10m", "32Mi"), r("100m", "64Mi"), init);
@@ -14,7 +20,7 @@ export function kubePrometheusStack(): GitOpsApp {
         name: "kube-prometheus-stack",
         // prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (operator v0.93.1)
         chart: { repo: "https://prometheus-community.github.io/helm-charts", name: "kube-prometheus-stack", version: "88.5.3" },
-        namespace: "monitoring",
+        namespace: kubePrometheusNamespace,
         pool: "platform",
         group: "observability",
         // Its CRDs exceed the annotation size client-side apply needs.
@@ -58,10 +64,31 @@ export function kubePrometheusStack(): GitOpsApp {
                 reason: "node-exporter reads node metrics through the host network and PID namespaces",
                 workloads: ["kube-prometheus-stack-prometheus-node-exporter"],
             },
+            {
+                policy: "disallow-host-path",
+                reason: "node-exporter reads the node's /proc, /sys and root filesystem through hostPath mounts",
+                workloads: ["kube-prometheus-stack-prometheus-node-exporter"],
+            },
         ],
         values: () => ({
-            // Grafana runs from its own chart; kube-prometheus-stack still ships its dashboards and datasource.
+            // Grafana runs from its own chart; kube-prometheus-stack still ships its dashboards and
+            // datasource, as labelled ConfigMaps in its own namespace (its project may deploy nowhere
+            // else). Grafana's sidecars read them there through a ConfigMap-only Role the program
+            // creates (components/config-map-readers.ts): no Secrets, no other namespace.
             grafana: { enabled: false, forceDeployDashboards: true, forceDeployDatasources: true },
+            // kube-state-metrics would list every Secret of the cluster for its kube_secret_* metrics
+            // (names, types, labels), which no dashboard or rule of the stack uses.
+            "kube-state-metrics": { collectorsExclude: ["secrets"] },
+            // The chart would create Services in kube-system for the control plane's exporters: no app
+            // project deploys there. kind binds the controller manager, scheduler, etcd and kube-proxy
+            // metrics to 127.0.0.1, and EKS/AKS run the control plane out of reach, so those could not
+            // be scraped anyway. CoreDNS can: its ServiceMonitor selects the cluster's own kube-dns
+            // Service (port "metrics", 9153) instead of a Service of the chart's.
+            kubeControllerManager: { enabled: false },
+            kubeScheduler: { enabled: false },
+            kubeEtcd: { enabled: false },
+            kubeProxy: { enabled: false },
+            coreDns: { service: { enabled: false }, serviceMonitor: { port: "metrics", selector: { matchLabels: { "k8s-app": "kube-dns" } } } },
             prometheus: {
                 thanosService: { enabled: true },
                 prometheusSpec: {
@@ -78,10 +105,10 @@ export function kubePrometheusStack(): GitOpsApp {
 export function grafana(): GitOpsApp {
     const sidecar = (name: string) => container(name, "sidecar.resources", r("20m", "64Mi"), r("100m", "128Mi"));
     return gitopsApp({
-        name: "grafana",
+        name: grafanaApp.app,
         // grafana-community/helm-charts tag grafana-12.11.1 (Grafana 13.2.0): the chart left grafana/helm-charts.
         chart: { repo: "https://grafana-community.github.io/helm-charts", name: "grafana", version: "12.11.1" },
-        namespace: "grafana",
+        namespace: grafanaApp.namespace,
         pool: "platform",
         host: "grafana",
         login: { vaultPath: "grafana/admin" },
@@ -89,6 +116,8 @@ export function grafana(): GitOpsApp {
         wave: 1,
         dependsOn: ["kube-prometheus-stack"],
         secrets: [{ name: "grafana-admin", vaultPath: "grafana/admin", keys: { "admin-user": "username", "admin-password": "password" } }],
+        // The chart names its service account after the release.
+        configMapReads: [{ namespace: kubePrometheusNamespace, serviceAccount: grafanaApp.app }],
         workloads: [
             {
                 name: "grafana",
@@ -102,10 +131,15 @@ export function grafana(): GitOpsApp {
         values: (ctx) => ({
             admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
             ingress: { ...ingressFor(ctx, "grafana"), hosts: [`grafana.${ctx.domain}`] },
-            // Pick up the dashboards and datasource kube-prometheus-stack deploys as labelled ConfigMaps.
+            // Pick up the dashboards and datasource kube-prometheus-stack deploys as labelled ConfigMaps
+            // in its namespace, and only ConfigMaps. With namespaced RBAC the chart grants a Role in
+            // Grafana's own namespace instead of a ClusterRole that reads every Secret of the cluster
+            // from an internet-facing pod; the Role in monitoring is the program's, ConfigMaps only
+            // (the chart's own Roles would add Secrets).
+            rbac: { namespaced: true },
             sidecar: {
-                dashboards: { enabled: true, label: "grafana_dashboard", searchNamespace: "ALL" },
-                datasources: { enabled: true, label: "grafana_datasource", searchNamespace: "ALL" },
+                dashboards: { enabled: true, label: "grafana_dashboard", resource: "configmap", searchNamespace: [grafanaApp.namespace, kubePrometheusNamespace] },
+                datasources: { enabled: true, label: "grafana_datasource", resource: "configmap", searchNamespace: [grafanaApp.namespace, kubePrometheusNamespace] },
             },
         }),
     });
@@ -171,7 +205,10 @@ export function fluentBit(): GitOpsApp {
         dependsOn: ["loki"],
         // Logs are collected on every node, the control plane included.
         workloads: [{ ...workload("fluent-bit", "DaemonSet", 1, { resources: "resources" }, r("20m", "64Mi"), r("200m", "128Mi")), everyNode: true }],
-        policyExceptions: [{ policy: "require-run-as-non-root", reason: "reads the node's container logs under /var/log, which only root can read", workloads: ["fluent-bit"] }],
+        policyExceptions: [
+            { policy: "require-run-as-non-root", reason: "reads the node's container logs under /var/log, which only root can read", workloads: ["fluent-bit"] },
+            { policy: "disallow-host-path", reason: "tails the node's container logs through hostPath mounts of /var/log (and keeps its read offsets on the node)", workloads: ["fluent-bit"] },
+        ],
         secrets: (ctx) => (ctx.enabledApps.has(openSearch.app) ? [{ name: "opensearch-credentials", vaultPath: "opensearch/admin", keys: { username: "username", password: "password" } }] : []),
         values: (ctx) => {
             const toOpenSearch = ctx.enabledApps.has(openSearch.app);
@@ -225,8 +262,10 @@ export function openTelemetryOperator(): GitOpsApp {
         pool: "apps",
         group: "observability",
         workloads: [workload({ object: "opentelemetry-operator", container: "manager" }, "Deployment", 1, { resources: "manager.resources", replicas: "replicaCount", placement: "" }, r("50m", "128Mi"), r("500m", "256Mi"))],
-        // Its webhook certificate comes from the platform's cert-manager (the chart default).
-        values: () => ({ admissionWebhooks: { certManager: { enabled: true } } }),
+        // Its webhook certificate comes from the platform's cert-manager (the chart default). Its
+        // webhooks (pod sidecar injection among them) keep out of the core namespaces, as the
+        // restrict-webhooks admission rule requires.
+        values: () => ({ admissionWebhooks: { certManager: { enabled: true }, namespaceSelector: coreNamespaceExclusion() } }),
     });
 }
 

@@ -105,6 +105,7 @@ export function falco(): GitOpsApp {
             { policy: "disallow-privileged-containers", reason: "loads its kernel driver / eBPF probe, which needs a privileged container", workloads: ["falco"] },
             { policy: "disallow-host-namespaces", reason: "observes processes of the whole node through the host PID namespace", workloads: ["falco"] },
             { policy: "require-run-as-non-root", reason: "kernel instrumentation runs as root", workloads: ["falco"] },
+            { policy: "disallow-host-path", reason: "reads the node's /proc, /dev, /boot, kernel modules and container runtime socket through hostPath mounts", workloads: ["falco"] },
         ],
         values: () => ({ tolerations: [{ operator: "Exists" }] }),
     });
