@@ -70,12 +70,16 @@ export interface EksClusterConfig extends ClusterBase {
     readonly endpointPublicAccessCidrs: readonly string[];
     /** Explicit AZs, or undefined to take the region's first three. */
     readonly availabilityZones?: readonly string[];
+    /** IAM role or user ARNs given cluster-admin through access entries, beside the creator's bootstrap grant. */
+    readonly admins: readonly string[];
 }
 
 export interface AksClusterConfig extends ClusterBase {
     readonly provider: "aks";
     readonly location: string;
     readonly resourceGroupName: string;
+    /** Entra object ids given the AKS RBAC Cluster Admin role (Azure RBAC: ha stacks). */
+    readonly admins: readonly string[];
 }
 
 export type ClusterConfig = KindClusterConfig | EksClusterConfig | AksClusterConfig;

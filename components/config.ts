@@ -226,8 +226,8 @@ export function defaultClusterName(stack: string): string {
 const commonClusterFields = ["provider", "name", "kubernetesVersion", "pools"];
 const clusterFields: Readonly<Record<ClusterProvider, readonly string[]>> = {
     kind: [...commonClusterFields, "imageCache", "hostPorts"],
-    eks: [...commonClusterFields, "region", "endpointPublicAccessCidrs", "availabilityZones"],
-    aks: [...commonClusterFields, "location", "resourceGroupName"],
+    eks: [...commonClusterFields, "region", "endpointPublicAccessCidrs", "availabilityZones", "admins"],
+    aks: [...commonClusterFields, "location", "resourceGroupName", "admins"],
 };
 
 function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, stack: string, ha: boolean): ClusterConfig | undefined {
@@ -263,7 +263,7 @@ function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, st
         case "eks":
             return parseEks(problems, warnings, key, obj, raw, ha, base);
         case "aks":
-            return parseAks(problems, key, obj, raw, base);
+            return parseAks(problems, key, obj, raw, ha, base);
     }
 }
 
@@ -514,13 +514,65 @@ function parseEks(
             zones = value as string[];
         }
     }
-    if (region === undefined) {
+    const admins = parseEksAdmins(problems, `${key}.admins`, obj.admins);
+    if (region === undefined || admins === undefined) {
         return undefined;
     }
-    return { provider: "eks", ...base, region, endpointPublicAccessCidrs: cidrs, availabilityZones: zones };
+    return { provider: "eks", ...base, region, endpointPublicAccessCidrs: cidrs, availabilityZones: zones, admins };
 }
 
-function parseAks(problems: Problems, key: string, obj: PlainObject, raw: RawConfig, base: ClusterBaseFields): AksClusterConfig | undefined {
+const iamPrincipalArn = /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
+const assumedRoleArn = /^arn:(aws(?:-[a-z]+)*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/[\w+=,.@-]+$/;
+
+/** IAM role/user ARNs; an assumed-role session ARN is refused with the role ARN to use. */
+function parseEksAdmins(problems: Problems, key: string, value: unknown): string[] | undefined {
+    if (value === undefined) {
+        return [];
+    }
+    if (!Array.isArray(value)) {
+        problems.add(key, value, "a list of IAM role or user ARNs, e.g. [\"arn:aws:iam::123456789012:role/platform-admins\"]");
+        return undefined;
+    }
+    let ok = true;
+    value.forEach((arn: unknown, i) => {
+        const session = typeof arn === "string" ? assumedRoleArn.exec(arn) : null;
+        if (session !== null) {
+            problems.add(
+                `${key}[${i}]`,
+                arn,
+                `the IAM role ARN, arn:${session[1]}:iam::${session[2]}:role/${session[3]} (with the role's path, if it has one): an assumed-role session ARN names one session, and access entries take the role`,
+            );
+            ok = false;
+        } else if (typeof arn !== "string" || !iamPrincipalArn.test(arn)) {
+            problems.add(`${key}[${i}]`, arn, "an IAM role or user ARN, arn:aws:iam::<account>:role/<name> or arn:aws:iam::<account>:user/<name>");
+            ok = false;
+        }
+    });
+    if (ok && new Set(value).size !== value.length) {
+        problems.add(key, value, "each principal once: an access entry per principal");
+        ok = false;
+    }
+    return ok ? (value as string[]) : undefined;
+}
+
+const entraObjectId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseAksAdmins(problems: Problems, key: string, value: unknown, ha: boolean): string[] | undefined {
+    if (value === undefined) {
+        return [];
+    }
+    if (!Array.isArray(value) || !value.every((id) => typeof id === "string" && entraObjectId.test(id)) || new Set(value).size !== value.length) {
+        problems.add(key, value, "a list of distinct Entra object ids (GUIDs) of users, groups or service principals");
+        return undefined;
+    }
+    if (!ha && value.length > 0) {
+        problems.add(key, value, "unset, or fawkes:ha true: only an ha AKS cluster uses Azure RBAC, where these role assignments grant access");
+        return undefined;
+    }
+    return value as string[];
+}
+
+function parseAks(problems: Problems, key: string, obj: PlainObject, raw: RawConfig, ha: boolean, base: ClusterBaseFields): AksClusterConfig | undefined {
     const locationValue = fromEitherKey(problems, `${key}.location`, obj.location, "azure-native:location", raw.azureLocation);
     const location = stringMatching(
         problems,
@@ -539,10 +591,11 @@ function parseAks(problems: Problems, key: string, obj: PlainObject, raw: RawCon
                   (s) => /^[-\w.()]{1,90}$/.test(s) && !s.endsWith("."),
                   "an Azure resource group name: 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
               );
-    if (location === undefined || resourceGroupName === undefined) {
+    const admins = parseAksAdmins(problems, `${key}.admins`, obj.admins, ha);
+    if (location === undefined || resourceGroupName === undefined || admins === undefined) {
         return undefined;
     }
-    return { provider: "aks", ...base, location, resourceGroupName };
+    return { provider: "aks", ...base, location, resourceGroupName, admins };
 }
 
 /** Domains that resolve only on this machine: ACME servers can never reach them. */

@@ -73,6 +73,26 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
             stateful,
         );
 
+        // fawkes:cluster.admins: AKS RBAC Cluster Admin for each configured Entra object id.
+        // The deployer's own assignment below is the bootstrap grant; listing it too would collide.
+        const adminRole = (subscriptionId: pulumi.Input<string>) => pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${aksRbacClusterAdminRole}`;
+        if (config.admins.length > 0) {
+            const deployer = getClientConfigOutput({ provider: azure });
+            const checkedScope = pulumi.all([deployer.objectId, cluster.id]).apply(([objectId, id]) => {
+                const listed = config.admins.find((a) => a.toLowerCase() === (objectId ?? "").toLowerCase());
+                if (listed !== undefined) {
+                    throw new Error(
+                        `fawkes:cluster.admins lists ${listed}, which is who runs this update: the deployer already gets AKS RBAC Cluster Admin ` +
+                            "as the bootstrap grant, and a second assignment for the same principal and role collides. Remove it from fawkes:cluster.admins.",
+                    );
+                }
+                return id;
+            });
+            config.admins.forEach((principalId, i) => {
+                new RoleAssignment(`${name}-admin-${i}`, { principalId, roleDefinitionId: adminRole(deployer.subscriptionId), scope: checkedScope }, child);
+            });
+        }
+
         let access: pulumi.Resource[] = [];
         if (entraOnly) {
             // Without local accounts, whoever runs Pulumi needs an Azure RBAC role on the

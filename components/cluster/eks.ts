@@ -5,12 +5,14 @@
 import * as ec2 from "@pulumi/aws/ec2";
 import * as eks from "@pulumi/aws/eks";
 import { getAvailabilityZonesOutput } from "@pulumi/aws/getAvailabilityZones";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EksClusterConfig, PoolConfig } from "../config-types";
+import { adminThatIsCreator, creatorCollision } from "./cluster-admins";
 import { podIdentityTrustPolicy } from "./eks-pod-identity";
 import { type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
 
@@ -51,6 +53,9 @@ function assumeRolePolicy(service: string, actions: string[] = ["sts:AssumeRole"
         Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: actions }],
     });
 }
+
+/** EKS's managed access policy equal to cluster-admin. */
+const clusterAdminPolicyArn = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
 export class EksCluster extends pulumi.ComponentResource implements PlatformCluster {
     readonly provider: k8s.Provider;
@@ -155,6 +160,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
                 eksKubeconfig(clusterName, endpoint, ca?.data ?? "", config.region),
             ),
         );
+        this.createAdmins(name, config, cluster, child);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: nodeGroups });
 
         // EKS clusters created at 1.30 and later have no default StorageClass; Vault,
@@ -173,6 +179,31 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         );
 
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools });
+    }
+
+    /** An access entry with the cluster-admin access policy per configured admin (fawkes:cluster.admins). */
+    private createAdmins(name: string, config: EksClusterConfig, cluster: eks.Cluster, child: pulumi.CustomResourceOptions): eks.AccessPolicyAssociation[] {
+        if (config.admins.length === 0) {
+            return [];
+        }
+        // A configured creator would collide with the bootstrap grant: stop with a message.
+        const caller = getCallerIdentityOutput({}, { parent: this, provider: child.provider as pulumi.ProviderResource });
+        const checked = caller.arn.apply((arn) => {
+            const admin = adminThatIsCreator(config.admins, arn);
+            if (admin !== undefined) {
+                throw new Error(creatorCollision(admin, arn));
+            }
+            return cluster.name;
+        });
+        return config.admins.map((principalArn, i) => {
+            const entry = new eks.AccessEntry(`${name}-admin-${i}`, { clusterName: checked, principalArn, type: "STANDARD" }, child);
+            // Inputs from the check, not from the entry's outputs: a refused run then fails both at once.
+            return new eks.AccessPolicyAssociation(
+                `${name}-admin-${i}`,
+                { clusterName: checked, principalArn, policyArn: clusterAdminPolicyArn, accessScope: { type: "cluster" } },
+                { ...child, dependsOn: [entry] },
+            );
+        });
     }
 
     private createNetwork(

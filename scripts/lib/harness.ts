@@ -229,6 +229,18 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
 
     let error: Error | undefined;
+    // An error thrown inside an apply (a check on a value known only at run time) fails the
+    // update in the engine; here it surfaces as an unhandled rejection or exception: record it
+    // as the run's error instead of letting it escape into the test runner.
+    const processEvents = ["unhandledRejection", "uncaughtException"] as const;
+    const saved = processEvents.map((event) => [event, process.listeners(event as "unhandledRejection")] as const);
+    const record = (e: unknown) => {
+        error ??= e instanceof Error ? e : new Error(String(e));
+    };
+    for (const event of processEvents) {
+        process.removeAllListeners(event);
+        process.on(event as "unhandledRejection", record);
+    }
     try {
         const program = options.program ?? programFile;
         unloadProgram(program);
@@ -244,6 +256,14 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch((e: Error) => (error ??= e));
         (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
         Error.prepareStackTrace = mapStackTrace;
+        // Let late rejections of this run land while our listener is still on.
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const [event, listeners] of saved) {
+            process.removeAllListeners(event);
+            for (const listener of listeners) {
+                process.on(event as "unhandledRejection", listener);
+            }
+        }
     }
 
     const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");

@@ -89,6 +89,9 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
                     },
                 ],
             };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            // Who runs the update: an SSO session of a deploy role.
+            return { accountId, arn: `arn:aws:sts::${accountId}:assumed-role/fawkes-deployer/ci-session`, userId: "AROAMOCK:ci-session", id: accountId };
         case "azure-native:authorization:getClientConfig":
             return {
                 clientId: "00000000-0000-0000-0000-00000000c11e",
