@@ -8,6 +8,7 @@ import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AksClusterConfig } from "../config-types";
+import { nonInteractiveKubeconfig } from "./aks-kubeconfig";
 import { type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
 
 export interface AksClusterArgs {
@@ -119,7 +120,8 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
         this.kubeconfig = pulumi.secret(
             // AKS always returns one; an empty kubeconfig would only appear under a mock
             // harness that answers calls with nothing, and must not crash the program there.
-            credentials.kubeconfigs.apply((configs) => Buffer.from(configs?.[0]?.value ?? "", "base64").toString("utf8")),
+            // Entra-only: kubelogin takes the Azure CLI's login, never a device code (non-interactive runs).
+            credentials.kubeconfigs.apply((configs) => nonInteractiveKubeconfig(Buffer.from(configs?.[0]?.value ?? "", "base64").toString("utf8"))),
         );
         this.clusterName = cluster.name;
         this.cloud = {
