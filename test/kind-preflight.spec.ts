@@ -10,6 +10,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { captureDynamicResource } from "./support/dynamic-capture";
 import {
     type KindPreflightInput,
     type PreflightFinding,
@@ -330,22 +331,7 @@ describe("kind preflight", function () {
             // A secret in the program's environment and config must not reach the provider's text.
             process.env.FAWKES_TEST_SECRET = plantedSecret;
             pulumi.runtime.setAllConfig({ "fawkes:dockerHubToken": plantedSecret }, ["fawkes:dockerHubToken"]);
-            let serialized: unknown;
-            await pulumi.runtime.setMocks(
-                {
-                    newResource: (args) => {
-                        if (args.type === "pulumi-nodejs:dynamic:Resource") {
-                            serialized = (args.inputs as Record<string, unknown>).__provider;
-                        }
-                        return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
-                    },
-                    call: (args) => args.inputs as Record<string, unknown>,
-                },
-                "fawkes",
-                "dev",
-                false,
-            );
-            await pulumi.runtime.runInPulumiStack(() => {
+            const registered = await captureDynamicResource(() => {
                 new KindPreflight("dev-kind-preflight", {
                     clusterName: "fawkes-dev",
                     hostPorts: { http: 80, https: 443, listenAddress: "127.0.0.1" },
@@ -353,11 +339,9 @@ describe("kind preflight", function () {
                     nodes: 5,
                     kindVersion: "v0.33.0",
                 });
-                return Promise.resolve({});
             });
-            await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+            const serialized = registered.__provider;
             delete process.env.FAWKES_TEST_SECRET;
-            assert.equal(typeof serialized, "string", "the mock received the serialized provider");
             providerFile = path.join(dir, "provider.js");
             fs.writeFileSync(providerFile, serialized as string, { mode: 0o644 });
         });

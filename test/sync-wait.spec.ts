@@ -35,6 +35,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { TLSSocket } from "node:tls";
 import * as pulumi from "@pulumi/pulumi";
+import { captureDynamicResource } from "./support/dynamic-capture";
 import { stringify } from "yaml";
 import { isKubeApiError, kubeApiFromKubeconfig } from "../components/kube-api";
 import { type ArgoApplication, evaluateSync, type SyncVerdict } from "../components/gitops/sync-status";
@@ -376,19 +377,7 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
             const planted = "planted-kubeconfig-token-77a1";
 
             before(async () => {
-                await pulumi.runtime.setMocks(
-                    {
-                        newResource: (args) => {
-                            if (args.type === "pulumi-nodejs:dynamic:Resource") registered = args.inputs as Record<string, unknown>;
-                            return { id: `${args.name}-id`, state: args.inputs as Record<string, unknown> };
-                        },
-                        call: (args) => args.inputs as Record<string, unknown>,
-                    },
-                    "fawkes",
-                    "dev",
-                    false,
-                );
-                await pulumi.runtime.runInPulumiStack(() => {
+                registered = await captureDynamicResource(() => {
                     new ArgoCdSyncWait("platform-sync", {
                         kubeconfig: pulumi.output(kubeconfigText("https://127.0.0.1:1", { token: planted })),
                         namespace: "argocd",
@@ -397,10 +386,7 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
                         apps: expectedApps,
                         timeoutSeconds: 600,
                     });
-                    return Promise.resolve({});
                 });
-                await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-                assert.equal(typeof registered?.__provider, "string", "the mock received the serialized provider");
                 providerText = registered.__provider as string;
             });
 
