@@ -290,22 +290,24 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
             });
         });
 
+        /** Inputs of a wait against the fake server: the seeded revision, the expected apps, short intervals. */
+        const waitInputs = (over: Partial<SyncWaitInputs> = {}): SyncWaitInputs => ({
+            kubeconfig: server.kubeconfig(tokenUser()),
+            namespace: "argocd",
+            rootApp: rootName,
+            revision: seeded,
+            apps: expectedApps,
+            timeoutSeconds: 5,
+            pollSeconds: 0.05,
+            ...over,
+        });
+
         describe("the wait loop", () => {
-            const inputs = (over: Partial<SyncWaitInputs> = {}): SyncWaitInputs => ({
-                kubeconfig: server.kubeconfig(tokenUser()),
-                namespace: "argocd",
-                rootApp: rootName,
-                revision: seeded,
-                apps: expectedApps,
-                timeoutSeconds: 5,
-                pollSeconds: 0.05,
-                ...over,
-            });
 
             it("resolves once the Applications turn Synced and Healthy at the revision", async () => {
                 server.accept(token);
                 server.serve((n) => (n < 2 ? "missing-child" : n < 4 ? "progressing" : "healthy"));
-                const outs = await waitForArgoCdSync(inputs());
+                const outs = await waitForArgoCdSync(waitInputs());
                 assert.equal(server.lists, 5);
                 assert.deepEqual(outs, {
                     namespace: "argocd",
@@ -326,7 +328,7 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
                 server.accept(token);
                 server.serve(() => "degraded");
                 const started = Date.now();
-                await assert.rejects(waitForArgoCdSync(inputs({ timeoutSeconds: 0.4 })), (e: Error) => {
+                await assert.rejects(waitForArgoCdSync(waitInputs({ timeoutSeconds: 0.4 })), (e: Error) => {
                     const took = Date.now() - started;
                     assert.ok(took >= 400 && took < 1500, `took ${took} ms`);
                     assert.match(e.message, /^Argo CD had not synced commit 3f9c2a7d1e5b8c4a6f0d2e9b7a1c5d3e8f4b6a20 after 0\.4 s \(timeoutSeconds: 0\.4\)\.\nNot done yet:\n/);
@@ -344,7 +346,7 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
                 let refreshed = false;
                 server.onPatch = () => (refreshed = true);
                 server.serve(() => (refreshed ? "healthy" : "stale-root"));
-                const outs = await waitForArgoCdSync(inputs({ refreshAfterSeconds: 0.15 }));
+                const outs = await waitForArgoCdSync(waitInputs({ refreshAfterSeconds: 0.15 }));
                 assert.equal(outs.refreshes, 1);
                 const patches = server.requests.filter((r) => r.method === "PATCH");
                 assert.equal(patches.length, 1);
@@ -361,13 +363,13 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
                 server.accept(token);
                 server.forbidden = true;
                 const started = Date.now();
-                await assert.rejects(waitForArgoCdSync(inputs({ timeoutSeconds: 30 })), /may not list Applications in argocd: .*403 Forbidden/);
+                await assert.rejects(waitForArgoCdSync(waitInputs({ timeoutSeconds: 30 })), /may not list Applications in argocd: .*403 Forbidden/);
                 assert.ok(Date.now() - started < 1000);
                 server.forbidden = false;
                 server.serve((n) => (n < 2 ? "broken" : "healthy"));
-                assert.equal((await waitForArgoCdSync(inputs())).syncedRevision, seeded);
+                assert.equal((await waitForArgoCdSync(waitInputs())).syncedRevision, seeded);
                 server.serve(() => "broken");
-                await assert.rejects(waitForArgoCdSync(inputs({ timeoutSeconds: 0.2 })), /The Applications could not be read: GET .*: 503/);
+                await assert.rejects(waitForArgoCdSync(waitInputs({ timeoutSeconds: 0.2 })), /The Applications could not be read: GET .*: 503/);
             });
         });
 
@@ -402,7 +404,7 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
             it("create waits against the fake server, and its outs carry no kubeconfig; diff and a timeout behave", async () => {
                 server.accept(token);
                 server.serve((n) => (n < 2 ? "progressing" : "healthy"));
-                const create = inputs({});
+                const create = providerInputs({});
                 const [created, diffSame, diffNew] = await inFreshNode(dir, providerText, [
                     ["create", [create]],
                     ["diff", ["argocd/fawkes-platform", "$created", create]],
@@ -419,26 +421,14 @@ describe("ArgoCdSyncWait: pulumi up waits until Argo CD has synced the platform"
                 assert.deepEqual([diffSame, diffNew].map((d) => (d.ok ? d.value : d.error)), [{ changes: false }, { changes: true }]);
 
                 server.serve(() => "failed-sync");
-                const [timedOut] = await inFreshNode(dir, providerText, [["update", ["argocd/fawkes-platform", outs, inputs({ timeoutSeconds: 0.3 })]]]);
+                const [timedOut] = await inFreshNode(dir, providerText, [["update", ["argocd/fawkes-platform", outs, providerInputs({ timeoutSeconds: 0.3 })]]]);
                 assert.equal(timedOut.ok, false);
                 assert.match(timedOut.ok ? "" : timedOut.error, /^Argo CD had not synced commit 3f9c2a7d\S+ after 0\.3 s[\s\S]*\n {2}backstage: Healthy \/ OutOfSync — SyncError: Failed last sync attempt to \[2\.8\.2\]/);
                 assert.ok(!(timedOut.ok ? "" : timedOut.error).includes(token));
             });
 
-            function inputs(over: Partial<SyncWaitInputs>): SyncWaitInputs & Record<string, unknown> {
-                return {
-                    kubeconfig: server.kubeconfig(tokenUser()),
-                    namespace: "argocd",
-                    rootApp: rootName,
-                    revision: seeded,
-                    apps: expectedApps,
-                    timeoutSeconds: 5,
-                    pollSeconds: 0.05,
-                    refreshAfterSeconds: 20,
-                    __provider: providerText,
-                    ...over,
-                };
-            }
+            /** The wait's inputs as the host hands them to the provider, with its serialized text. */
+            const providerInputs = (over: Partial<SyncWaitInputs>): SyncWaitInputs & Record<string, unknown> => ({ ...waitInputs({ refreshAfterSeconds: 20, ...over }), __provider: providerText });
         });
     });
 
