@@ -8,6 +8,35 @@ export type ClusterProvider = (typeof clusterProviders)[number];
 export const tlsIssuers = ["local-ca", "letsencrypt-staging", "letsencrypt"] as const;
 export type TlsIssuer = (typeof tlsIssuers)[number];
 
+/** How cert-manager proves control of the platform's names to Let's Encrypt. */
+export const acmeSolvers = ["http01", "dns01"] as const;
+export type AcmeSolver = (typeof acmeSolvers)[number];
+
+/**
+ * `fawkes:dns`: a DNS zone the platform manages its own records in, with external-dns (and, with
+ * `fawkes:tls.solver: dns01`, cert-manager's DNS-01 challenges). Route 53 on EKS, Azure DNS on AKS.
+ */
+export type DnsConfig = Route53Dns | AzureDns;
+
+interface DnsCommon {
+    /** The zone's name; fawkes:domain is this name or a name under it. */
+    readonly zone: string;
+    /** external-dns's TXT owner id: it changes only records carrying it. */
+    readonly ownerId: string;
+}
+
+export interface Route53Dns extends DnsCommon {
+    readonly provider: "route53";
+    /** The hosted zone's id (Z…), which scopes the IAM policy to this one zone. */
+    readonly zoneId: string;
+}
+
+export interface AzureDns extends DnsCommon {
+    readonly provider: "azure-dns";
+    /** The resource group holding the DNS zone (it may differ from the cluster's). */
+    readonly resourceGroupName: string;
+}
+
 export const ingressControllers = ["traefik", "ingress-nginx"] as const;
 export type IngressController = (typeof ingressControllers)[number];
 
@@ -63,11 +92,40 @@ export interface KindHostPorts {
     readonly listenAddress: string;
 }
 
+/** The CIDR of the VPC an EKS stack creates (components/cluster/eks.ts). */
+export const eksVpcCidr = "10.0.0.0/16";
+
+export const apiAccessModes = ["public", "private"] as const;
+
+/**
+ * `fawkes:cluster.apiAccess`: how `pulumi up`, CI and people reach the API server of an EKS or
+ * AKS cluster. It is required there, so no stack can create a cluster nothing can talk to.
+ */
+export type ApiAccess = PublicApiAccess | PrivateApiAccess;
+
+/** A public endpoint that admits only declared ranges: EKS publicAccessCidrs, AKS authorized IP ranges. */
+export interface PublicApiAccess {
+    readonly mode: "public";
+    /** The team's fixed egress ranges (office, VPN, static runner addresses); may be empty with deployerCidr. */
+    readonly cidrs: readonly string[];
+    /**
+     * One /32 added for a single run: the deploy workflow sets it to its runner's address on its
+     * throwaway checkout and closes it again after the run (see the README).
+     */
+    readonly deployerCidr?: string;
+}
+
+/** No public endpoint: `pulumi up` runs inside the VPC/VNet (a self-hosted runner or a Pulumi Deployments agent). */
+export interface PrivateApiAccess {
+    readonly mode: "private";
+    /** Networks inside (or peered with) the VPC/VNet whose runners may reach the private endpoint on 443. */
+    readonly runnerCidrs: readonly string[];
+}
+
 export interface EksClusterConfig extends ClusterBase {
     readonly provider: "eks";
     readonly region: string;
-    /** CIDRs allowed to reach the public API endpoint; empty means private endpoint only. */
-    readonly endpointPublicAccessCidrs: readonly string[];
+    readonly apiAccess: ApiAccess;
     /** Explicit AZs, or undefined to take the region's first three. */
     readonly availabilityZones?: readonly string[];
     /** IAM role or user ARNs given cluster-admin through access entries, beside the creator's bootstrap grant. */
@@ -80,7 +138,18 @@ export interface AksClusterConfig extends ClusterBase {
     readonly resourceGroupName: string;
     /** Entra object ids given the AKS RBAC Cluster Admin role (Azure RBAC: ha stacks). */
     readonly admins: readonly string[];
+    readonly apiAccess: ApiAccess;
+    /** How kubelogin gets a token for an Entra-only cluster: never a device code. */
+    readonly kubelogin: KubeloginMode;
 }
+
+/**
+ * kubelogin's non-interactive logins, matching how Pulumi itself authenticates to Azure:
+ * azurecli after `az login` or azure/login; workloadidentity where AZURE_FEDERATED_TOKEN_FILE
+ * exists (GitHub OIDC, a pod); spn with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
+ */
+export const kubeloginModes = ["azurecli", "workloadidentity", "spn"] as const;
+export type KubeloginMode = (typeof kubeloginModes)[number];
 
 export type ClusterConfig = KindClusterConfig | EksClusterConfig | AksClusterConfig;
 
@@ -116,7 +185,10 @@ export interface PlatformConfig {
     readonly stack: string;
     readonly cluster: ClusterConfig;
     readonly domain: string;
-    readonly tls: { readonly issuer: TlsIssuer; readonly email?: string };
+    /** solver is http01 with local-ca (unused there), and dns01 only with fawkes:dns and a Let's Encrypt issuer. */
+    readonly tls: { readonly issuer: TlsIssuer; readonly email?: string; readonly solver: AcmeSolver };
+    /** Unset: nothing creates DNS records, and the stack exports the address the wildcard record must point at. */
+    readonly dns?: DnsConfig;
     readonly ingress: { readonly controller: IngressController; readonly internal?: InternalExposure };
     readonly gitops: GitopsConfig;
     readonly budget: { readonly targetUtilization: number };

@@ -5,7 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type CatalogContext, catalogAppNames, coreAddons, enabledGitopsApps } from "./catalog";
 import {
+    type AcmeSolver,
+    acmeSolvers,
     type AksClusterConfig,
+    type ApiAccess,
+    apiAccessModes,
     type ClusterConfig,
     type ClusterProvider,
     clusterProviders,
@@ -16,6 +20,9 @@ import {
     type InternalExposure,
     type KindClusterConfig,
     type KindHostPorts,
+    kubeloginModes,
+    type DnsConfig,
+    eksVpcCidr,
     type PlatformConfig,
     type PoolConfig,
     type RemoteGitSource,
@@ -78,6 +85,7 @@ export interface RawConfig {
     readonly cluster?: string;
     readonly domain?: string;
     readonly tls?: string;
+    readonly dns?: string;
     readonly ingress?: string;
     readonly gitops?: string;
     /** Whether `fawkes:gitops` holds a secret (its credentials must be one). */
@@ -102,6 +110,7 @@ export function loadConfig(): PlatformConfig {
         cluster: fawkes.get("cluster"),
         domain: fawkes.get("domain"),
         tls: fawkes.get("tls"),
+        dns: fawkes.get("dns"),
         ingress: fawkes.get("ingress"),
         // Read once as plain JSON for its shape; parseConfig wraps the credentials in a secret at once.
         gitops: fawkes.get("gitops"),
@@ -137,7 +146,8 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         raw.domain === undefined
             ? configDefaults.domain
             : stringMatching(problems, "fawkes:domain", raw.domain, isDnsName, "a lower-case DNS name with at least two labels, e.g. fawkes.example.com");
-    const tls = parseTls(problems, raw.tls, domain);
+    const dns = parseDns(problems, raw.dns, stack, domain, cluster?.provider);
+    const tls = parseTls(problems, raw.tls, domain, dns);
     const ingress = parseIngress(problems, warnings, raw.ingress, cluster?.provider);
     const gitops = parseGitops(problems, raw, stack, cluster?.provider);
     const budget = parseBudget(problems, raw.budget);
@@ -160,7 +170,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         );
     }
     if (cluster !== undefined && ingress !== undefined && apps !== undefined) {
-        checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller, gitServer: gitops?.source === "in-cluster" }, apps);
+        checkCatalogPools(problems, cluster, { provider: cluster.provider, ha, ingressController: ingress.controller, gitServer: gitops?.source === "in-cluster", dns: dns?.provider }, apps);
     }
     if (apps !== undefined) {
         checkAppDependencies(problems, apps);
@@ -172,6 +182,7 @@ export function parseConfig(raw: RawConfig, stack: string): PlatformConfig {
         cluster: cluster!,
         domain: domain!,
         tls: tls!,
+        ...(dns ? { dns } : {}),
         ingress: ingress!,
         gitops: gitops!,
         budget: budget!,
@@ -226,8 +237,8 @@ export function defaultClusterName(stack: string): string {
 const commonClusterFields = ["provider", "name", "kubernetesVersion", "pools"];
 const clusterFields: Readonly<Record<ClusterProvider, readonly string[]>> = {
     kind: [...commonClusterFields, "imageCache", "hostPorts"],
-    eks: [...commonClusterFields, "region", "endpointPublicAccessCidrs", "availabilityZones", "admins"],
-    aks: [...commonClusterFields, "location", "resourceGroupName", "admins"],
+    eks: [...commonClusterFields, "region", "apiAccess", "availabilityZones", "admins"],
+    aks: [...commonClusterFields, "location", "resourceGroupName", "admins", "apiAccess", "kubelogin"],
 };
 
 function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, stack: string, ha: boolean): ClusterConfig | undefined {
@@ -263,7 +274,7 @@ function parseCluster(problems: Problems, warnings: string[], raw: RawConfig, st
         case "eks":
             return parseEks(problems, warnings, key, obj, raw, ha, base);
         case "aks":
-            return parseAks(problems, key, obj, raw, ha, base);
+            return parseAks(problems, warnings, key, obj, raw, ha, base);
     }
 }
 
@@ -298,6 +309,11 @@ function rejectFieldsOfOtherBackends(problems: Problems, key: string, obj: Plain
     const own = clusterFields[provider];
     for (const field of Object.keys(obj)) {
         if (own.includes(field)) {
+            continue;
+        }
+        if (field === "endpointPublicAccessCidrs") {
+            // The key of earlier versions: say where its meaning went.
+            problems.add(`${key}.${field}`, obj[field], `nothing: it became ${key}.apiAccess, { mode: public, cidrs: [...] } or { mode: private }`);
             continue;
         }
         const owners = clusterProviders.filter((p) => clusterFields[p].includes(field));
@@ -487,22 +503,7 @@ function parseEks(
         "an AWS region such as eu-west-1 (required for eks; or set aws:region)",
     );
 
-    let cidrs: string[] = [];
-    const cidrKey = `${key}.endpointPublicAccessCidrs`;
-    if (obj.endpointPublicAccessCidrs !== undefined) {
-        const value = obj.endpointPublicAccessCidrs;
-        if (!Array.isArray(value) || !value.every((c) => typeof c === "string" && isIpv4Cidr(c))) {
-            problems.add(cidrKey, value, "a list of IPv4 CIDRs such as [\"203.0.113.0/24\"]; [] keeps the API endpoint private");
-        } else if (ha && value.includes("0.0.0.0/0")) {
-            problems.add(cidrKey, value, "CIDRs narrower than 0.0.0.0/0: an ha stack must not open its API endpoint to the whole internet");
-        } else {
-            cidrs = value as string[];
-            if (cidrs.includes("0.0.0.0/0")) {
-                warnings.push(`${cidrKey} includes 0.0.0.0/0: the EKS API endpoint is reachable from the whole internet`);
-            }
-        }
-    }
-
+    const apiAccess = parseApiAccess(problems, warnings, `${key}.apiAccess`, obj.apiAccess, "eks", ha);
     let zones: string[] | undefined;
     const zoneKey = `${key}.availabilityZones`;
     if (obj.availabilityZones !== undefined) {
@@ -515,10 +516,79 @@ function parseEks(
         }
     }
     const admins = parseEksAdmins(problems, `${key}.admins`, obj.admins);
-    if (region === undefined || admins === undefined) {
+    if (region === undefined || admins === undefined || apiAccess === undefined) {
         return undefined;
     }
-    return { provider: "eks", ...base, region, endpointPublicAccessCidrs: cidrs, availabilityZones: zones, admins };
+    return { provider: "eks", ...base, region, apiAccess, availabilityZones: zones, admins };
+}
+
+/** The two reach paths, named in the message when neither is declared. */
+const apiAccessShapes = (network: string) =>
+    `{ mode: public, cidrs: ["198.51.100.0/24", ...] } (the endpoint admits only these ranges; the deploy workflow adds its runner's address for its run, ` +
+    `a laptop does the same with deployerCidr) or { mode: private, runnerCidrs?: [...] } (no public endpoint: pulumi up runs inside the ${network}, ` +
+    "on a self-hosted runner or a Pulumi Deployments agent); see the README, 'Reaching the cluster'";
+
+const cidrList = (problems: Problems, key: string, value: unknown, what: string): string[] | undefined => {
+    if (!Array.isArray(value) || !value.every((c) => typeof c === "string" && isIpv4Cidr(c)) || new Set(value).size !== value.length) {
+        problems.add(key, value, `a list of distinct IPv4 CIDRs (${what}), such as ["198.51.100.0/24"]`);
+        return undefined;
+    }
+    return value as string[];
+};
+
+/** fawkes:cluster.apiAccess: required on eks and aks, so every stack declares how it reaches its API server. */
+function parseApiAccess(problems: Problems, warnings: string[], key: string, value: unknown, provider: "eks" | "aks", ha: boolean): ApiAccess | undefined {
+    const network = provider === "eks" ? "cluster's VPC" : "cluster's virtual network";
+    if (!isPlainObject(value)) {
+        problems.add(key, value, `how pulumi up reaches the API server (required on ${provider}): ${apiAccessShapes(network)}`);
+        return undefined;
+    }
+    const mode = oneOf(problems, `${key}.mode`, value.mode, apiAccessModes, undefined);
+    if (mode === undefined) {
+        return undefined;
+    }
+    if (mode === "private") {
+        rejectUnknownFields(problems, key, value, ["mode", "runnerCidrs"]);
+        if (provider === "aks" && value.runnerCidrs !== undefined) {
+            problems.add(`${key}.runnerCidrs`, value.runnerCidrs, "unset on aks: a private AKS API server is reached through its private endpoint from the cluster's virtual network or a peered one, which its network rules admit already");
+            return undefined;
+        }
+        // EKS: the VPC itself unless told otherwise (a peered runner network, a VPN range).
+        const runnerCidrs = value.runnerCidrs === undefined ? (provider === "eks" ? [eksVpcCidr] : []) : cidrList(problems, `${key}.runnerCidrs`, value.runnerCidrs, "networks whose runners reach the private endpoint on 443");
+        if (provider === "eks" && runnerCidrs?.length === 0) {
+            // A private endpoint no network may reach: nothing could run pulumi up against it.
+            problems.add(`${key}.runnerCidrs`, [], `at least one network (unset: the VPC, ${eksVpcCidr}), or the public mode: ${apiAccessShapes(network)}`);
+            return undefined;
+        }
+        return runnerCidrs === undefined ? undefined : { mode, runnerCidrs };
+    }
+    rejectUnknownFields(problems, key, value, ["mode", "cidrs", "deployerCidr"]);
+    const cidrs = value.cidrs === undefined ? [] : cidrList(problems, `${key}.cidrs`, value.cidrs, "the team's egress ranges the public endpoint admits");
+    let deployerCidr: string | undefined;
+    if (value.deployerCidr !== undefined) {
+        deployerCidr = stringMatching(
+            problems,
+            `${key}.deployerCidr`,
+            value.deployerCidr,
+            (s) => isIpv4Cidr(s) && s.endsWith("/32"),
+            "one address as a /32, e.g. 198.51.100.7/32: the machine running this update (set for one run, see the README)",
+        );
+    }
+    if (cidrs === undefined || (value.deployerCidr !== undefined && deployerCidr === undefined)) {
+        return undefined;
+    }
+    if (cidrs.length === 0 && deployerCidr === undefined) {
+        problems.add(`${key}.cidrs`, [], `at least one range, or a deployerCidr for this run: a public endpoint admitting nobody cannot be reached (${apiAccessShapes(network)})`);
+        return undefined;
+    }
+    if (cidrs.includes("0.0.0.0/0")) {
+        if (ha) {
+            problems.add(`${key}.cidrs`, cidrs, "CIDRs narrower than 0.0.0.0/0: an ha stack must not open its API server to the whole internet");
+            return undefined;
+        }
+        warnings.push(`${key}.cidrs includes 0.0.0.0/0: the ${provider.toUpperCase()} API server is reachable from the whole internet`);
+    }
+    return deployerCidr === undefined ? { mode, cidrs } : { mode, cidrs, deployerCidr };
 }
 
 const iamPrincipalArn = /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
@@ -572,7 +642,7 @@ function parseAksAdmins(problems: Problems, key: string, value: unknown, ha: boo
     return value as string[];
 }
 
-function parseAks(problems: Problems, key: string, obj: PlainObject, raw: RawConfig, ha: boolean, base: ClusterBaseFields): AksClusterConfig | undefined {
+function parseAks(problems: Problems, warnings: string[], key: string, obj: PlainObject, raw: RawConfig, ha: boolean, base: ClusterBaseFields): AksClusterConfig | undefined {
     const locationValue = fromEitherKey(problems, `${key}.location`, obj.location, "azure-native:location", raw.azureLocation);
     const location = stringMatching(
         problems,
@@ -592,10 +662,15 @@ function parseAks(problems: Problems, key: string, obj: PlainObject, raw: RawCon
                   "an Azure resource group name: 1-90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'",
               );
     const admins = parseAksAdmins(problems, `${key}.admins`, obj.admins, ha);
-    if (location === undefined || resourceGroupName === undefined || admins === undefined) {
+    const apiAccess = parseApiAccess(problems, warnings, `${key}.apiAccess`, obj.apiAccess, "aks", ha);
+    const kubelogin = oneOf(problems, `${key}.kubelogin`, obj.kubelogin, kubeloginModes, "azurecli");
+    if (obj.kubelogin !== undefined && !ha) {
+        problems.add(`${key}.kubelogin`, obj.kubelogin, "unset, or fawkes:ha true: only an ha (Entra-only) AKS cluster hands out a kubelogin kubeconfig");
+    }
+    if (location === undefined || resourceGroupName === undefined || admins === undefined || apiAccess === undefined || kubelogin === undefined) {
         return undefined;
     }
-    return { provider: "aks", ...base, location, resourceGroupName, admins };
+    return { provider: "aks", ...base, location, resourceGroupName, admins, apiAccess, kubelogin };
 }
 
 /** Domains that resolve only on this machine: ACME servers can never reach them. */
@@ -603,13 +678,20 @@ function isLocalOnlyDomain(domain: string): boolean {
     return /(^|\.)(localtest\.me|localhost|local|internal|test)$/.test(domain);
 }
 
-function parseTls(problems: Problems, rawValue: string | undefined, domain: string | undefined): PlatformConfig["tls"] | undefined {
+function parseTls(problems: Problems, rawValue: string | undefined, domain: string | undefined, dns: DnsConfig | undefined | null): PlatformConfig["tls"] | undefined {
     const key = "fawkes:tls";
     const obj = parseObject(problems, key, rawValue) ?? {};
-    rejectUnknownFields(problems, key, obj, ["issuer", "email"]);
+    rejectUnknownFields(problems, key, obj, ["issuer", "email", "solver"]);
     const issuer = oneOf(problems, `${key}.issuer`, obj.issuer, tlsIssuers, configDefaults.tls.issuer);
-    if (issuer === undefined || issuer === "local-ca") {
-        return issuer === undefined ? undefined : { issuer };
+    const solver: AcmeSolver | undefined = oneOf(problems, `${key}.solver`, obj.solver, acmeSolvers, "http01");
+    if (issuer === "local-ca" && obj.solver !== undefined) {
+        problems.add(`${key}.solver`, obj.solver, "unset with the local-ca issuer: it signs certificates itself, with no ACME challenge to solve");
+    }
+    if (solver === "dns01" && dns === undefined) {
+        problems.add(`${key}.solver`, solver, "http01, or set fawkes:dns: DNS-01 challenges are answered in the zone fawkes:dns names");
+    }
+    if (issuer === undefined || solver === undefined || issuer === "local-ca") {
+        return issuer === undefined ? undefined : { issuer, solver: "http01" };
     }
     if (domain !== undefined && isLocalOnlyDomain(domain)) {
         problems.add(`${key}.issuer`, issuer, `local-ca: the domain ${domain} is not publicly resolvable, so Let's Encrypt cannot validate it`);
@@ -621,7 +703,42 @@ function parseTls(problems: Problems, rawValue: string | undefined, domain: stri
         (s) => /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s),
         `an e-mail address for the ACME account (required when issuer is ${issuer})`,
     );
-    return email === undefined ? undefined : { issuer, email };
+    return email === undefined ? undefined : { issuer, email, solver };
+}
+
+const route53ZoneId = /^Z[A-Z0-9]{1,31}$/;
+
+/** fawkes:dns: undefined when unset, null when invalid (the problem is recorded). */
+function parseDns(problems: Problems, rawValue: string | undefined, stack: string, domain: string | undefined, provider: ClusterProvider | undefined): DnsConfig | undefined | null {
+    const key = "fawkes:dns";
+    if (rawValue === undefined) {
+        return undefined;
+    }
+    const obj = parseObject(problems, key, rawValue);
+    if (obj === undefined) {
+        return null;
+    }
+    if (provider === "kind") {
+        problems.add(key, obj, "unset on kind: the local domain resolves to 127.0.0.1 without records (fawkes.localtest.me), and external-dns runs on eks (Route 53) and aks (Azure DNS)");
+        return null;
+    }
+    const before = problems.count;
+    const own = provider === "aks" ? ["zone", "resourceGroupName", "ownerId"] : ["zone", "zoneId", "ownerId"];
+    rejectUnknownFields(problems, key, obj, own);
+    const zone = stringMatching(problems, `${key}.zone`, obj.zone, isDnsName, "the DNS zone's name, e.g. example.com (required)");
+    if (zone !== undefined && domain !== undefined && domain !== zone && !domain.endsWith(`.${zone}`)) {
+        problems.add(`${key}.zone`, zone, `a zone that contains fawkes:domain ${domain}: ${domain} itself or a parent of it`);
+    }
+    const ownerId =
+        obj.ownerId === undefined
+            ? `fawkes-${stack}`
+            : stringMatching(problems, `${key}.ownerId`, obj.ownerId, (s) => /^[a-z0-9][a-z0-9-]{0,62}$/.test(s), "a TXT owner id of lower-case letters, digits and '-' (default fawkes-<stack>), unique per cluster writing to the zone");
+    if (provider === "aks") {
+        const resourceGroupName = stringMatching(problems, `${key}.resourceGroupName`, obj.resourceGroupName, (s) => /^[-\w.()]{1,90}$/.test(s) && !s.endsWith("."), "the resource group of the Azure DNS zone (required on aks)");
+        return problems.count > before ? null : { provider: "azure-dns", zone: zone!, ownerId: ownerId!, resourceGroupName: resourceGroupName! };
+    }
+    const zoneId = stringMatching(problems, `${key}.zoneId`, obj.zoneId, (s) => route53ZoneId.test(s), "the Route 53 hosted zone id, e.g. Z0123456789ABCDEFGHIJ (required on eks: the IAM policy is scoped to this zone; `aws route53 list-hosted-zones-by-name --dns-name <zone>`)");
+    return problems.count > before ? null : { provider: "route53", zone: zone!, ownerId: ownerId!, zoneId: zoneId! };
 }
 
 function parseIngress(problems: Problems, warnings: string[], rawValue: string | undefined, provider: ClusterProvider | undefined): PlatformConfig["ingress"] | undefined {

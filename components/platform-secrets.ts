@@ -35,6 +35,11 @@ export interface SecretSpec {
 const password = (length = 24): RandomField => ({ field: "password", length });
 /** A login: a fixed user name and a generated password. */
 const login = (username: string, length = 24) => ({ fixed: { username }, fields: [password(length)] });
+/**
+ * The login the ingress asks for in front of a UI without one of its own (catalog/ui-auth.ts):
+ * a user name, a generated password and its htpasswd line (`user:` and the bcrypt hash).
+ */
+const basicAuthLogin = (username = "admin") => ({ fixed: { username }, fields: [password(), { field: "htpasswd", bcryptOf: "password", prefix: `${username}:` }] });
 
 export const platformSecretSpecs: readonly SecretSpec[] = [
     { path: "argocd/admin", ...login("admin") },
@@ -65,7 +70,7 @@ export const platformSecretSpecs: readonly SecretSpec[] = [
     { path: "jenkins/admin", ...login("admin") },
     { path: "devlake/encryption", fields: [{ field: "secret", length: 32 }] },
     // DevLake's config UI has no login of its own: the ingress asks for this one (an htpasswd line).
-    { path: "devlake/admin", fixed: { username: "admin" }, fields: [password(), { field: "htpasswd", bcryptOf: "password", prefix: "admin:" }] },
+    { path: "devlake/admin", ...basicAuthLogin() },
     { path: "devlake/mysql", fixed: { username: "devlake" }, fields: [password(32), { field: "rootPassword", length: 32 }] },
     // Optional apps' credentials exist whether or not the app is switched on, so switching is one line.
     { path: "keycloak/admin", ...login("admin") },
@@ -77,6 +82,9 @@ export const platformSecretSpecs: readonly SecretSpec[] = [
     { path: "opensearch/admin", fixed: { username: "admin" }, fields: [{ ...password(), symbols: true }, { field: "cookie", length: 32 }] },
     { path: "kargo/admin", fields: [password(), { field: "passwordHash", bcryptOf: "password" }, { field: "tokenSigningKey", length: 48 }] },
     { path: "minio/root", fixed: { username: "fawkes-root" }, fields: [password(32)] },
+    // Thanos' query UI and Pyroscope's UI have no login of their own either.
+    { path: "thanos/admin", ...basicAuthLogin() },
+    { path: "pyroscope/admin", ...basicAuthLogin() },
 ];
 
 export interface GeneratedSecret {

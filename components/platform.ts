@@ -7,11 +7,13 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { ArgoCd } from "./addons/argocd";
 import { CertManager } from "./addons/cert-manager";
+import { ExternalDns } from "./addons/external-dns";
 import { ExternalSecrets } from "./addons/external-secrets";
 import { GitServer } from "./addons/git-server";
 import { IngressController } from "./addons/ingress";
 import { Kyverno } from "./addons/kyverno";
 import { Vault } from "./addons/vault";
+import { VaultApiProxy } from "./addons/vault-api-proxy";
 import { VaultConfig } from "./addons/vault-config";
 import { poolDemand } from "./budget";
 import { type CatalogApp, enabledGitopsApps, stackCatalog } from "./catalog";
@@ -20,6 +22,7 @@ import type { PlatformConfig } from "./config-types";
 import { ConfigMapReaders } from "./config-map-readers";
 import { type AppCredential, platformCredentials } from "./credentials";
 import { deletedWith } from "./deleted-with";
+import { type DnsRecords, dnsRecords } from "./dns-records";
 import { doraNotifications } from "./gitops/dora";
 import { GitSeed } from "./gitops/git-seed";
 import { seededRepository } from "./gitops/git-source";
@@ -47,6 +50,8 @@ export interface Platform {
     readonly vaultRootToken?: pulumi.Output<string>;
     /** The commit Argo CD syncs the root app at (the seeded one on a local stack). */
     readonly gitRevision: pulumi.Output<string>;
+    /** Who keeps the platform's DNS records, and the records a team creates itself. */
+    readonly dns: pulumi.Output<DnsRecords>;
 }
 
 export function buildPlatform(config: PlatformConfig): Platform {
@@ -93,13 +98,48 @@ export function buildPlatform(config: PlatformConfig): Platform {
     );
     const certManager = new CertManager(
         "cert-manager",
-        { ...place(app("cert-manager")), issuer: config.tls.issuer, email: config.tls.email, ingressClassName: ingress.className, stack: config.stack },
+        {
+            ...place(app("cert-manager")),
+            issuer: config.tls.issuer,
+            email: config.tls.email,
+            ingressClassName: ingress.className,
+            stack: config.stack,
+            solver: config.tls.solver,
+            dns: config.dns,
+            cloud: cluster.cloud,
+            domain: config.domain,
+        },
         inCluster,
     );
+    // fawkes:dns: external-dns keeps the platform's records, except those of the hosts only the
+    // internal load balancer serves; without it the stack outputs the record(s) to create.
+    const internalHosts = (config.ingress.internal?.apps ?? []).map((a) => host(app(a).host!));
+    if (config.dns !== undefined) {
+        new ExternalDns(
+            "external-dns",
+            { ...place(app("external-dns")), cloud: cluster.cloud, dns: config.dns, domain: config.domain, ingressClassName: ingress.className, excludedHosts: internalHosts },
+            inCluster,
+        );
+    }
+    const dns = dnsRecords(config, { ingress, ingressApp, provider, internalHosts });
     const tls = { ingressClassName: ingress.className, clusterIssuer: certManager.issuerName };
 
     const secrets = new PlatformSecrets("platform-secrets");
-    const vault = new Vault("vault", { ...place(app("vault")), ...tls, ha: config.ha, cloud: cluster.cloud, host: host(app("vault").host!), clusterName: config.cluster.name, ingressAnnotations: ingress.routeAnnotations("vault") }, inCluster);
+    const vault = new Vault(
+        "vault",
+        {
+            ...place(app("vault")),
+            ...tls,
+            ha: config.ha,
+            cloud: cluster.cloud,
+            host: host(app("vault").host!),
+            clusterName: config.cluster.name,
+            stack: config.stack,
+            ingressAnnotations: ingress.routeAnnotations("vault"),
+            tls: { certManager: certManager.release, ingress: { controller: config.ingress.controller, release: ingress.release } },
+        },
+        inCluster,
+    );
     const esoApp = app("external-secrets");
     const vaultToken = config.ha ? config.vaultToken : vault.devRootToken;
     const remote = config.gitops.source === "remote" ? config.gitops : undefined;
@@ -120,13 +160,18 @@ export function buildPlatform(config: PlatformConfig): Platform {
                 " and `pulumi up` does not wait for Argo CD to sync.",
         );
     } else {
+        // Through the API server's service proxy: the path this run reaches the cluster by anyway.
+        const vaultProxy = new VaultApiProxy(
+            "vault-api-proxy",
+            { service: vault.apiService, namespace: namespaces.get(app("vault").name)!, kubeconfig: cluster.kubeconfig, stack: config.stack, provider },
+            inCluster,
+        );
         vaultConfig = new VaultConfig(
             "vault-config",
             {
-                address: externalUrl(config, app("vault").host!),
+                connection: vaultProxy.connection,
                 token: vaultToken,
-                skipTlsVerify: config.tls.issuer === "local-ca",
-                reachableAfter: [vault.release, ingress.release],
+                reachableAfter: [vault.release, vaultProxy.grant],
                 readers,
                 secrets: [...secrets.secrets, ...(repositoryCredentials ? [repositoryCredentials.vaultSecret] : [])],
             },
@@ -135,7 +180,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
     }
     const externalSecrets = new ExternalSecrets(
         "external-secrets",
-        { ...place(esoApp), vaultAddress: vault.internalAddress, readers, namespaces, vaultRoles: vaultConfig?.roles },
+        { ...place(esoApp), vaultAddress: vault.internalAddress, vaultCaCertificate: vault.caCertificate, readers, namespaces, vaultRoles: vaultConfig?.roles },
         inCluster,
     );
     new Kyverno("kyverno", { ...place(app("kyverno")), apps, domain: config.domain }, inCluster);
@@ -241,5 +286,6 @@ export function buildPlatform(config: PlatformConfig): Platform {
         caCertificate: certManager.caCertificate,
         vaultRootToken: vault.devRootToken,
         gitRevision: revision,
+        dns,
     };
 }

@@ -28,9 +28,15 @@ export interface SecretReader {
     readonly paths: readonly string[];
 }
 
+/** The Kubernetes auth mount the stores log in through. */
+export const kubernetesAuthPath = "kubernetes";
+
+/** What every reader's role and policy name starts with: all the Vault layer's token may manage of them. */
+export const readerNamePrefix = "eso-";
+
 /** The Vault role and policy of a reader; named after the app so a log or audit entry names it. */
-export const readerRole = (app: string) => `eso-${app}`;
-export const readerPolicy = (app: string) => `eso-${app}-read`;
+export const readerRole = (app: string) => `${readerNamePrefix}${app}`;
+export const readerPolicy = (app: string) => `${readerNamePrefix}${app}-read`;
 
 /** The KV v2 API path a read of `path` goes to. */
 export const dataPath = (path: string) => `${platformKvMount}/data/${path}`;

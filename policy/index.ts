@@ -3,7 +3,7 @@
 
 import { PolicyPack } from "@pulumi/policy";
 import { namespacesHaveQuotas, resourceBudget } from "./policies/budget";
-import { aksRbac, eksEndpointAndEncryption, helmReleasePinned, imagesPinned, loadBalancerOnlyForIngress, noPrivilegedOrHostNamespaces } from "./policies/guardrails";
+import { aksApiServerRestricted, aksRbac, eksEndpointAndEncryption, helmReleasePinned, imagesPinned, loadBalancerOnlyForIngress, noPrivilegedOrHostNamespaces } from "./policies/guardrails";
 import { noPlaceholderValues } from "./policies/placeholders";
 import { aksEntraOnlyWhenHa, kyvernoBeforeClusterPolicies, protectStatefulWhenHa } from "./policies/stack-guardrails";
 
@@ -19,6 +19,7 @@ new PolicyPack("fawkes", {
         noPrivilegedOrHostNamespaces,
         eksEndpointAndEncryption,
         aksRbac,
+        aksApiServerRestricted,
         protectStatefulWhenHa,
         aksEntraOnlyWhenHa,
         kyvernoBeforeClusterPolicies,

@@ -444,21 +444,25 @@ describe("offline admission: the program's Kyverno ValidatingPolicies, evaluated
             assert.equal(admit(expired, ds).allowed, false);
         });
 
-        it("every exception the program registers exempts its workloads in its app's namespace, and nowhere else", () => {
+        it("every exception the program registers exempts its workloads in the namespace they run in, and nowhere else", () => {
             for (const exception of program.filter((p) => p.kind === "PolicyException")) {
                 const app = apps.find((a) => a.name === exception.metadata.labels!["fawkes.dev/app"])!;
                 const policy = (exception.spec as { policyRefs: { name: string }[] }).policyRefs[0].name as PolicyName;
                 const breaks = breaking.find((b) => b.policy === policy && !b.podOnly)!;
                 for (const workload of app.policyExceptions.find((e) => e.policy === policy)!.workloads) {
+                    // The app's namespace, or the one the workload runs in (node-exporter's own).
+                    const home = app.workloads.find((w) => w.name === workload)?.namespace ?? app.namespace;
                     const pod = { ...mutated(breaks.change), metadata: { generateName: `${workload}-`, labels: mutated(breaks.change).metadata.labels } } as KubeObject;
-                    const own = admit(program, request(pod, namespace(app.namespace, partOf)));
+                    const own = admit(program, request(pod, namespace(home, partOf)));
                     assert.deepEqual(own.verdicts.map((v) => [v.policy, v.exemptedBy]), [[policy, [`kyverno/${exception.metadata.name}`]]], `${exception.metadata.name}: ${workload}`);
-                    assert.equal(admit(program, request(pod, namespace("elsewhere", partOf))).allowed, false);
+                    for (const elsewhere of new Set(["elsewhere", app.namespace].filter((n) => n !== home))) {
+                        assert.equal(admit(program, request(pod, namespace(elsewhere, partOf))).allowed, false, `${exception.metadata.name}: ${workload} in ${elsewhere}`);
+                    }
                     // Another workload whose name merely starts with this one's is not covered.
                     const neighbour = { ...pod, metadata: { ...pod.metadata, generateName: `${workload}-debug-` } } as KubeObject;
-                    assert.equal(admit(program, request(neighbour, namespace(app.namespace, partOf))).allowed, false, `${workload}-debug`);
+                    assert.equal(admit(program, request(neighbour, namespace(home, partOf))).allowed, false, `${workload}-debug`);
                     const neighbourController = { ...pod, metadata: { ...pod.metadata, name: `${workload}-debug`, generateName: undefined } } as KubeObject;
-                    assert.equal(admit(program, request(neighbourController, namespace(app.namespace, partOf))).allowed, false, `${workload}-debug as a named object`);
+                    assert.equal(admit(program, request(neighbourController, namespace(home, partOf))).allowed, false, `${workload}-debug as a named object`);
                 }
             }
         });

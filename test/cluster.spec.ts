@@ -126,23 +126,24 @@ describe("cluster backends (mocked runs of the stack files)", function () {
             assert.ok(cluster.dependencies.includes(key.urn), "cluster encryption uses the created key");
         });
 
-        it("keeps the API endpoint off the public internet and runs the configured version", () => {
+        it("keeps the API endpoint off the open internet (the declared ranges only, private access on) and runs the configured version", () => {
             const [cluster] = ofType(prod, "aws:eks/cluster:Cluster");
             const vpc = cluster.inputs.vpcConfig as { endpointPublicAccess: boolean; endpointPrivateAccess: boolean; publicAccessCidrs?: string[] };
-            assert.equal(vpc.endpointPublicAccess, false);
+            assert.equal(vpc.endpointPublicAccess, true);
             assert.equal(vpc.endpointPrivateAccess, true);
+            assert.deepEqual(vpc.publicAccessCidrs, ["198.51.100.0/24"]);
             assert.ok(!(vpc.publicAccessCidrs ?? []).includes("0.0.0.0/0"));
             assert.equal(cluster.inputs.version, "1.35");
             assert.equal(cluster.inputs.name, "fawkes-prod");
         });
 
-        it("opens the endpoint only to the listed CIDRs", async () => {
+        it("opens the endpoint only to the listed CIDRs, and to the deployer's /32 for the run", async () => {
             const run = await runStackFileOk("prod", (c) => {
-                (c["fawkes:cluster"] as Record<string, unknown>).endpointPublicAccessCidrs = ["203.0.113.0/24"];
+                (c["fawkes:cluster"] as Record<string, unknown>).apiAccess = { mode: "public", cidrs: ["203.0.113.0/24"], deployerCidr: "192.0.2.10/32" };
             });
             const vpc = ofType(run, "aws:eks/cluster:Cluster")[0].inputs.vpcConfig as { endpointPublicAccess: boolean; publicAccessCidrs: string[] };
             assert.equal(vpc.endpointPublicAccess, true);
-            assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
+            assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24", "192.0.2.10/32"]);
         });
 
         it("runs a managed node group per pool: 4 x m5.xlarge, labelled, gp3 100 GiB, private subnets", () => {
@@ -233,6 +234,11 @@ describe("cluster backends (mocked runs of the stack files)", function () {
             assert.equal(plain.inputs.enableRBAC, true);
             assert.equal(plain.inputs.disableLocalAccounts, false);
             assert.ok(!ofType(nonHa, "azure-native:authorization:RoleAssignment").some((g) => g.name.endsWith("-deployer-admin")));
+        });
+
+        it("admits only the declared ranges to the API server (authorized IP ranges), with API Server VNet Integration", () => {
+            const [cluster] = ofType(prodAks, "azure-native:containerservice:ManagedCluster");
+            assert.deepEqual(cluster.inputs.apiServerAccessProfile, { enableVnetIntegration: true, authorizedIPRanges: ["198.51.100.0/24"] });
         });
 
         it("reads the kubeconfig from the user-credentials call", () => {

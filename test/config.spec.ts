@@ -13,6 +13,8 @@ function raw(config: Record<string, unknown>): RawConfig {
     return out;
 }
 const devRaw = () => raw({ cluster: { provider: "kind" }, gitops: { repoURL: "https://github.com/acme/fawkes.git" } });
+/** The one reach path every EKS and AKS stack must declare (fawkes:cluster.apiAccess). */
+const apiAccess = { mode: "public", cidrs: ["198.51.100.0/24"] };
 
 describe("config contract", () => {
     it("Pulumi.yaml declares the same defaults the program applies itself", () => {
@@ -36,7 +38,7 @@ describe("config contract", () => {
             ],
         );
         assert.equal(config.domain, "fawkes.localtest.me");
-        assert.deepEqual(config.tls, { issuer: "local-ca" });
+        assert.deepEqual(config.tls, { issuer: "local-ca", solver: "http01" });
         assert.deepEqual(config.ingress, { controller: "traefik" });
         assert.deepEqual(config.gitops, { source: "remote", repoURL: "https://github.com/acme/fawkes.git", targetRevision: "main", path: "platform/dev", syncTimeoutSeconds: 1800, sshKnownHosts: [] });
         assert.deepEqual(config.cluster.provider === "kind" && config.cluster.hostPorts, { http: 80, https: 443, listenAddress: "127.0.0.1" });
@@ -52,7 +54,7 @@ describe("config contract", () => {
             ["eks", { region: "eu-west-1" }, "m5.xlarge"],
             ["aks", { location: "westeurope" }, "Standard_D4s_v5"],
         ] as const) {
-            const config = parseConfig(raw({ cluster: { provider, ...extra }, gitops: { repoURL: "git@github.com:acme/fawkes.git" } }), "prod");
+            const config = parseConfig(raw({ cluster: { provider, ...extra, apiAccess }, gitops: { repoURL: "git@github.com:acme/fawkes.git" } }), "prod");
             assert.deepEqual(
                 config.cluster.pools.map((p) => [p.name, p.count, p.instanceType, p.cpu, p.memoryGiB, p.diskGiB]),
                 [
@@ -66,9 +68,9 @@ describe("config contract", () => {
     });
 
     it("takes the region and location from aws:region / azure-native:location", () => {
-        const eks = parseConfig({ ...raw({ cluster: { provider: "eks" }, gitops: { repoURL: "https://git.example.com/p.git" } }), awsRegion: "us-east-2" }, "s");
+        const eks = parseConfig({ ...raw({ cluster: { provider: "eks", apiAccess }, gitops: { repoURL: "https://git.example.com/p.git" } }), awsRegion: "us-east-2" }, "s");
         assert.equal(eks.cluster.provider === "eks" && eks.cluster.region, "us-east-2");
-        const aks = parseConfig({ ...raw({ cluster: { provider: "aks" }, gitops: { repoURL: "https://git.example.com/p.git" } }), azureLocation: "northeurope" }, "s");
+        const aks = parseConfig({ ...raw({ cluster: { provider: "aks", apiAccess }, gitops: { repoURL: "https://git.example.com/p.git" } }), azureLocation: "northeurope" }, "s");
         assert.equal(aks.cluster.provider === "aks" && aks.cluster.location, "northeurope");
     });
 
@@ -92,7 +94,52 @@ describe("config contract", () => {
         assert.equal(config.budget.targetUtilization, 0.6);
         assert.equal(config.ha, false);
         assert.deepEqual(config.apps, { jenkins: false, devlake: false, sonarqube: false, harbor: false });
-        assert.equal(parseConfig({ ...raw({ cluster: { provider: "eks", region: "eu-west-1" }, gitops: { repoURL: "https://g.example.com/r" } }), ha: "true" }, "p").ha, true);
+        assert.equal(parseConfig({ ...raw({ cluster: { provider: "eks", region: "eu-west-1", apiAccess }, gitops: { repoURL: "https://g.example.com/r" } }), ha: "true" }, "p").ha, true);
+    });
+
+    describe("fawkes:cluster.apiAccess and kubelogin", () => {
+        const cloud = (provider: "eks" | "aks", cluster: Record<string, unknown>, ha = true) =>
+            parseConfig({ ...raw({ cluster: { provider, region: provider === "eks" ? "eu-west-1" : undefined, location: provider === "aks" ? "westeurope" : undefined, ...cluster }, gitops: { repoURL: "https://g.example.com/r" } }), ha: String(ha) }, "prod").cluster;
+
+        it("refuses an EKS or AKS stack without a reach path, naming both options", () => {
+            for (const provider of ["eks", "aks"] as const) {
+                const err = catchConfigError(() => cloud(provider, {}));
+                const problem = err.problems.find((p) => p.key === "fawkes:cluster.apiAccess")!;
+                assert.match(problem.allowed, new RegExp(`required on ${provider}`));
+                assert.match(problem.allowed, /\{ mode: public, cidrs: \[/);
+                assert.match(problem.allowed, /deployerCidr/);
+                assert.match(problem.allowed, /\{ mode: private, runnerCidrs\?/);
+                assert.match(problem.allowed, /self-hosted runner or a Pulumi Deployments agent/);
+            }
+        });
+
+        it("keeps the deployer's /32 beside the team's ranges; a private EKS endpoint admits the VPC unless told otherwise", () => {
+            const deployer = { mode: "public", cidrs: ["198.51.100.0/24"], deployerCidr: "203.0.113.7/32" };
+            const withDeployer = cloud("eks", { apiAccess: deployer });
+            assert.deepEqual(withDeployer.provider === "eks" && withDeployer.apiAccess, deployer);
+            const onlyDeployer = cloud("aks", { apiAccess: { mode: "public", deployerCidr: "203.0.113.7/32" } });
+            assert.deepEqual(onlyDeployer.provider === "aks" && onlyDeployer.apiAccess, { mode: "public", cidrs: [], deployerCidr: "203.0.113.7/32" });
+            const priv = cloud("eks", { apiAccess: { mode: "private" } });
+            assert.deepEqual(priv.provider === "eks" && priv.apiAccess, { mode: "private", runnerCidrs: ["10.0.0.0/16"] });
+            const aksPrivate = cloud("aks", { apiAccess: { mode: "private" } });
+            assert.deepEqual(aksPrivate.provider === "aks" && aksPrivate.apiAccess, { mode: "private", runnerCidrs: [] });
+        });
+
+        it("warns, but accepts, an endpoint open to 0.0.0.0/0 outside ha", () => {
+            const config = parseConfig({ ...raw({ cluster: { provider: "eks", region: "eu-west-1", apiAccess: { mode: "public", cidrs: ["0.0.0.0/0"] } }, gitops: { repoURL: "https://g.example.com/r" } }), ha: "false" }, "p");
+            assert.match(config.warnings.join("\n"), /apiAccess\.cidrs includes 0\.0\.0\.0\/0: the EKS API server is reachable from the whole internet/);
+        });
+
+        it("kubelogin: azurecli unless set, the three non-interactive logins only", () => {
+            const aks = cloud("aks", { apiAccess });
+            assert.equal(aks.provider === "aks" && aks.kubelogin, "azurecli");
+            for (const mode of ["workloadidentity", "spn"]) {
+                const set = cloud("aks", { apiAccess, kubelogin: mode });
+                assert.equal(set.provider === "aks" && set.kubelogin, mode);
+            }
+            const err = catchConfigError(() => cloud("aks", { apiAccess, kubelogin: "interactive" }));
+            assert.match(err.problems.find((p) => p.key === "fawkes:cluster.kubelogin")!.allowed, /azurecli.*workloadidentity.*spn/);
+        });
     });
 
     it("makes a valid cluster name from any stack name", () => {
@@ -199,8 +246,21 @@ const invalidConfigs: [string, string, Change, string, string][] = [
     ["prod", "no region anywhere", set("aws:region", undefined), "fawkes:cluster.region", "nothing"],
     ["prod", "a region that is no AWS region", (c) => (set("aws:region", undefined)(c), setCluster({ region: "europe" })(c)), "fawkes:cluster.region", '"europe"'],
     ["prod", "region and aws:region that disagree", setCluster({ region: "us-east-1" }), "fawkes:cluster.region", '"us-east-1"'],
-    ["prod", "an ha EKS endpoint open to the internet", setCluster({ endpointPublicAccessCidrs: ["0.0.0.0/0"] }), "fawkes:cluster.endpointPublicAccessCidrs", "0.0.0.0/0"],
-    ["prod", "an invalid CIDR", setCluster({ endpointPublicAccessCidrs: ["10.0.0.0/33"] }), "fawkes:cluster.endpointPublicAccessCidrs", "10.0.0.0/33"],
+    ["prod", "no reach path for the EKS API server", setCluster({ apiAccess: undefined }), "fawkes:cluster.apiAccess", "nothing"],
+    ["prod-aks", "no reach path for the AKS API server", setCluster({ apiAccess: undefined }), "fawkes:cluster.apiAccess", "nothing"],
+    ["prod", "a reach path of an unknown mode", setCluster({ apiAccess: { mode: "vpn" } }), "fawkes:cluster.apiAccess.mode", '"vpn"'],
+    ["prod", "a public endpoint admitting nobody (no cidrs, no deployerCidr)", setCluster({ apiAccess: { mode: "public" } }), "fawkes:cluster.apiAccess.cidrs", "[]"],
+    ["prod", "a deployerCidr wider than one address", setCluster({ apiAccess: { mode: "public", cidrs: [], deployerCidr: "203.0.113.0/24" } }), "fawkes:cluster.apiAccess.deployerCidr", '"203.0.113.0/24"'],
+    ["prod", "a deployerCidr that is no address", setCluster({ apiAccess: { mode: "public", cidrs: ["198.51.100.0/24"], deployerCidr: "runner" } }), "fawkes:cluster.apiAccess.deployerCidr", '"runner"'],
+    ["prod", "an ha EKS endpoint open to the internet", setCluster({ apiAccess: { mode: "public", cidrs: ["0.0.0.0/0"] } }), "fawkes:cluster.apiAccess.cidrs", "0.0.0.0/0"],
+    ["prod-aks", "an ha AKS API server open to the internet", setCluster({ apiAccess: { mode: "public", cidrs: ["198.51.100.0/24", "0.0.0.0/0"] } }), "fawkes:cluster.apiAccess.cidrs", "0.0.0.0/0"],
+    ["prod", "an invalid CIDR", setCluster({ apiAccess: { mode: "public", cidrs: ["10.0.0.0/33"] } }), "fawkes:cluster.apiAccess.cidrs", "10.0.0.0/33"],
+    ["prod", "a private EKS endpoint no network may reach", setCluster({ apiAccess: { mode: "private", runnerCidrs: [] } }), "fawkes:cluster.apiAccess.runnerCidrs", "[]"],
+    ["prod", "a deployerCidr on a private endpoint", setCluster({ apiAccess: { mode: "private", deployerCidr: "203.0.113.7/32" } }), "fawkes:cluster.apiAccess.deployerCidr", '"203.0.113.7/32"'],
+    ["prod-aks", "runnerCidrs on a private AKS API server", setCluster({ apiAccess: { mode: "private", runnerCidrs: ["10.50.0.0/16"] } }), "fawkes:cluster.apiAccess.runnerCidrs", "10.50.0.0/16"],
+    ["prod", "the retired endpointPublicAccessCidrs key", setCluster({ endpointPublicAccessCidrs: [] }), "fawkes:cluster.endpointPublicAccessCidrs", "[]"],
+    ["prod-aks", "a device-code kubelogin", setCluster({ kubelogin: "devicecode" }), "fawkes:cluster.kubelogin", '"devicecode"'],
+    ["prod-aks", "a kubelogin mode on a cluster with local accounts (not ha)", (c) => (set("fawkes:ha", false)(c), setCluster({ kubelogin: "spn" })(c)), "fawkes:cluster.kubelogin", '"spn"'],
     ["prod", "a single availability zone", setCluster({ availabilityZones: ["eu-west-1a"] }), "fawkes:cluster.availabilityZones", "eu-west-1a"],
     ["prod", "zones of another region", setCluster({ availabilityZones: ["us-east-1a", "us-east-1b"] }), "fawkes:cluster.availabilityZones", "us-east-1a"],
     ["dev", "an EKS-only field on kind", setCluster({ region: "eu-west-1" }), "fawkes:cluster.region", '"eu-west-1"'],

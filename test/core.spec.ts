@@ -16,11 +16,31 @@ const poolLabel = "fawkes.dev/pool";
 
 /** The core add-ons of a run, with the ACME solver pods their namespaces hold when certificates come from Let's Encrypt. */
 const catalogFor = (run: RunResult): CatalogApp[] => {
-    const o = run.outputs as { clusterProvider: "kind" | "eks" | "aks"; ha: boolean; ingressController: "traefik" | "ingress-nginx"; tls: { clusterIssuer: string }; gitops: { source: string } };
-    const acme = o.tls.clusterIssuer.startsWith("letsencrypt");
-    return coreAddons({ provider: o.clusterProvider, ha: o.ha, ingressController: o.ingressController, gitServer: o.gitops.source === "in-cluster" }).map((app) => withAcmeSolver(app, acme));
+    const o = run.outputs as {
+        clusterProvider: "kind" | "eks" | "aks";
+        ha: boolean;
+        ingressController: "traefik" | "ingress-nginx";
+        tls: { clusterIssuer: string; acmeSolver?: string };
+        gitops: { source: string };
+        dns: { managedBy: string; provider?: "route53" | "azure-dns" };
+    };
+    // DNS-01 (fawkes:tls.solver) runs no solver pods; fawkes:dns adds external-dns.
+    const acme = o.tls.clusterIssuer.startsWith("letsencrypt") && o.tls.acmeSolver !== "dns01";
+    const dns = o.dns.managedBy === "external-dns" ? o.dns.provider : undefined;
+    return coreAddons({ provider: o.clusterProvider, ha: o.ha, ingressController: o.ingressController, gitServer: o.gitops.source === "in-cluster", dns }).map((app) => withAcmeSolver(app, acme));
 };
 const releaseOf = (run: RunResult, app: CatalogApp) => ofType(run, releaseType).find((r) => r.inputs.name === app.name)!;
+/** A container spec named `name` anywhere in a release's values (an extraContainers entry). */
+const writtenContainer = (values: unknown, name: string): { resources?: unknown } | undefined => {
+    if (Array.isArray(values)) {
+        return values.map((v) => writtenContainer(v, name)).find((c) => c !== undefined);
+    }
+    if (typeof values !== "object" || values === null) {
+        return undefined;
+    }
+    const obj = values as Record<string, unknown>;
+    return obj.name === name && "resources" in obj ? obj : Object.values(obj).map((v) => writtenContainer(v, name)).find((c) => c !== undefined);
+};
 /** Whether `path` lies inside one of the secret paths the harness recorded. */
 const coveredBySecret = (path: string, secretPaths: readonly string[]) =>
     secretPaths.some((s) => s === "" || path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`));
@@ -68,8 +88,10 @@ describe("platform core (mocked runs)", function () {
                     // Pods an operator makes (ACME solvers) take their resources from the issuer, not the chart.
                     for (const workload of app.workloads.filter((w) => w.createdBy === undefined)) {
                         for (const c of workload.containers) {
-                            assert.ok(c.resourcesPath, `${app.name}/${c.name}: a core add-on's chart pods all take resources from its values`);
-                            assert.deepEqual(getPath(values, c.resourcesPath), { requests: c.requests, limits: c.limits }, `${app.name} ${c.resourcesPath}`);
+                            // A container the program writes into a values list itself (Vault's reload sidecar) has no path: found by name.
+                            const given = c.resourcesPath === undefined ? writtenContainer(values, c.name)?.resources : getPath(values, c.resourcesPath);
+                            assert.ok(given !== undefined, `${app.name}/${c.name}: a core add-on's chart pods all take resources from its values`);
+                            assert.deepEqual(given, { requests: c.requests, limits: c.limits }, `${app.name} ${c.resourcesPath ?? c.name}`);
                         }
                         if (workload.replicasPath) {
                             assert.equal(getPath(values, workload.replicasPath), workload.replicas, `${app.name} ${workload.replicasPath}`);
@@ -86,7 +108,8 @@ describe("platform core (mocked runs)", function () {
                 const run = runs[stack];
                 const vault = catalogFor(run).find((a) => a.name === "vault")!;
                 const solvers = vault.workloads.filter((w) => w.name === "cm-acme-http-solver");
-                assert.equal(solvers.length, stack === "dev" ? 0 : 1);
+                // dev: the local CA; prod: DNS-01 (fawkes:tls.solver), which runs no solver pod.
+                assert.equal(solvers.length, stack === "prod-aks" ? 1 : 0);
             });
 
             it("gives every add-on namespace the fawkes labels, a quota derived from the catalog and a LimitRange", () => {
@@ -155,6 +178,8 @@ describe("platform core (mocked runs)", function () {
             ...policyExceptions([...catalogFor(run), ...enabledGitopsApps({})]).map((e) => `PolicyException:${e.metadata.name} -> release:kyverno`),
         ];
 
+        const vaultProxyEdges = ["RoleBinding:pulumi-vault-config -> Role:pulumi-vault-config", "vault-provider -> RoleBinding:pulumi-vault-config"];
+
         it("dev: exactly the designed dependency edges between core components", () => {
             assert.deepEqual(
                 coreEdges(runs.dev),
@@ -165,7 +190,8 @@ describe("platform core (mocked runs)", function () {
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
                     "SecretStore:vault -> release:external-secrets",
                     "SecretStore:vault -> vault-role",
-                    "vault-provider -> release:traefik",
+                    // The provider reaches Vault through the API server, as the proxy account once it is bound.
+                    ...vaultProxyEdges,
                     "vault-provider -> release:vault",
                     "vault-role -> vault-provider",
                     ...gitopsEdges(),
@@ -179,12 +205,16 @@ describe("platform core (mocked runs)", function () {
                     ...kyvernoEdges(runs.prod),
                     "ClusterIssuer:letsencrypt -> release:cert-manager",
                     "ClusterIssuer:letsencrypt-staging -> release:cert-manager",
+                    // Vault's TLS: its CA issuer and server certificate, and the ingress controller's trust in that CA.
+                    "Certificate:vault-server-tls -> release:cert-manager",
+                    "Issuer:vault-ca -> release:cert-manager",
+                    "ServersTransport:vault-tls -> release:traefik",
                     "ExternalSecret:argocd-admin-credentials -> SecretStore:vault",
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
                     "SecretStore:vault -> release:external-secrets",
                     ...gitopsEdges(),
                     ...(withVault
-                        ? ["SecretStore:vault -> vault-role", "vault-provider -> release:traefik", "vault-provider -> release:vault", "vault-role -> vault-provider"]
+                        ? ["SecretStore:vault -> vault-role", ...vaultProxyEdges, "vault-provider -> release:vault", "vault-role -> vault-provider"]
                         : []),
                 ].sort();
             assert.deepEqual(coreEdges(runs.prod), expected(false));
@@ -243,8 +273,13 @@ describe("platform core (mocked runs)", function () {
                 const secrets = ofType(run, "kubernetes:core/v1:Secret");
                 assert.deepEqual(
                     secrets.map((s) => (s.inputs.metadata as { name: string }).name).sort(),
-                    // kind: the local CA, the dev Vault's root token (a dev server has no unseal keys) and the Git server's admin login.
-                    run.outputs.clusterProvider === "kind" ? ["fawkes-local-ca", "git-admin", "vault-dev-root-token"] : [],
+                    // kind: the local CA, the dev Vault's root token (a dev server has no unseal keys) and the Git server's admin login;
+                    // ha: Vault's internal CA (it signs only Vault's certificate) and its public certificate. With the Vault
+                    // layer, the token of the account that may only proxy to Vault's API.
+                    [
+                        ...(run.outputs.clusterProvider === "kind" ? ["fawkes-local-ca", "git-admin", "vault-dev-root-token"] : ["vault-ca", "vault-ca-bundle"]),
+                        ...(ofType(run, "pulumi:providers:vault").length > 0 ? ["pulumi-vault-config-token"] : []),
+                    ].sort(),
                 );
             }
         });
@@ -252,13 +287,14 @@ describe("platform core (mocked runs)", function () {
         it("says so, and skips only the Vault configuration layer, while an ha Vault has no token", () => {
             assert.ok(runs.prod.warnings.some((w) => /fawkes:vaultToken is not set.*skipped/s.test(w)));
             assert.equal(runs.prod.resources.filter((r) => r.type.startsWith("vault:")).length, 0);
-            assert.equal(ofType(runs.prod, releaseType).length, 6);
+            assert.equal(ofType(runs.prod, releaseType).length, catalogFor(runs.prod).length);
             const withToken = runs["prod-with-token"];
             assert.ok(!withToken.warnings.some((w) => w.includes("vaultToken")));
             const [provider] = ofType(withToken, "pulumi:providers:vault");
-            assert.equal(provider.inputs.address, "https://vault.fawkes.example.com");
+            // Through the API server's service proxy, to the active node over TLS; never the public host.
+            assert.match(String(provider.inputs.address), /^https:\/\/[^/]+\.eks\.amazonaws\.com\/api\/v1\/namespaces\/vault\/services\/https:vault-active:8200\/proxy$/);
             // Provider inputs reach the engine as strings.
-            assert.equal(String(provider.inputs.skipTlsVerify), "false", "Let's Encrypt certificates are verified");
+            assert.equal(String(provider.inputs.skipTlsVerify), "false", "the API server is verified with the cluster's CA");
             assert.ok(provider.secretInputs.includes("token"));
             assert.equal(ofType(withToken, "vault:kv/secretV2:SecretV2").length, platformSecretSpecs.length);
         });
@@ -272,7 +308,7 @@ describe("platform core (mocked runs)", function () {
             const role = ofType(run, "vault:kubernetes/authBackendRole:AuthBackendRole").find((r) => r.inputs.roleName === "eso-argo-cd")!;
             assert.deepEqual([role.inputs.boundServiceAccountNames, role.inputs.boundServiceAccountNamespaces, role.inputs.audience], [["vault-secret-reader"], ["argocd"], "vault"]);
             const [provider] = ofType(run, "pulumi:providers:vault");
-            assert.equal(String(provider.inputs.skipTlsVerify), "true", "the local CA is generated by the same program");
+            assert.equal(String(provider.inputs.skipTlsVerify), "false", "the kind API server is verified with its own CA, through which the provider reaches Vault");
         });
 
         it("ingress: Traefik on host ports on kind, a LoadBalancer in the cloud, ingress-nginx when chosen", async () => {

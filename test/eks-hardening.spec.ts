@@ -203,10 +203,16 @@ describe("EKS node hardening (prod under mocks)", function () {
         ]);
     });
 
-    it("conditions every Pod Identity role (CNI, EBS CSI, Vault unseal) on the account, the cluster and its one service account", () => {
+    it("conditions every Pod Identity role (CNI, EBS CSI, Vault unseal, external-dns, cert-manager's DNS-01) on the account, the cluster and its one service account", () => {
         const associations = podIdentityAssociations(prod);
-        assert.deepEqual(associations.map((a) => `${a.namespace}/${a.serviceAccount}`).sort(), ["kube-system/aws-node", "kube-system/ebs-csi-controller-sa", "vault/vault"]);
-        assert.equal(roles(prod).filter((r) => trustedServices(r).includes("pods.eks.amazonaws.com")).length, 3);
+        assert.deepEqual(associations.map((a) => `${a.namespace}/${a.serviceAccount}`).sort(), [
+            "cert-manager/cert-manager",
+            "external-dns/external-dns",
+            "kube-system/aws-node",
+            "kube-system/ebs-csi-controller-sa",
+            "vault/vault",
+        ]);
+        assert.equal(roles(prod).filter((r) => trustedServices(r).includes("pods.eks.amazonaws.com")).length, 5);
         assert.deepEqual(trustProblems(prod), []);
     });
 

@@ -1,13 +1,15 @@
 // Exposure (issue 11, point 6): HTTP redirects to HTTPS on both controllers, HSTS only with a
 // publicly trusted issuer, Vault and Argo CD on an internal-only entrypoint when
-// fawkes:ingress.internal says so, and DevLake's UI behind a login from Vault.
+// fawkes:ingress.internal says so, and every UI behind a login: its own, or (DevLake, Thanos,
+// Pyroscope) basic auth at the ingress with a login from Vault.
 
 import * as assert from "node:assert/strict";
 import { type IngressArgs, ingressNginxValues, internalEntrypoint, internalRouteAnnotations, traefikValues } from "../components/addons/ingress";
-import { coreAddons } from "../components/catalog";
+import { type CatalogApp, coreAddons, type GitOpsApp, gitopsApps } from "../components/catalog";
+import { hasUiAuth, uiAuthName } from "../components/catalog/ui-auth";
 import { parseConfig, type RawConfig } from "../components/config";
 import type { TlsIssuer } from "../components/config-types";
-import { platformTree } from "../components/gitops/manifests";
+import { appProjects, chartSource, platformTree } from "../components/gitops/manifests";
 import { platformSecretSpecs } from "../components/platform-secrets";
 import { ConfigError } from "../components/validation";
 import { type CapturedResource, type RunResult, runStackFileOk, type StackConfig, stackFileConfig } from "../scripts/lib/harness";
@@ -98,7 +100,8 @@ describe("exposure", function () {
     });
 
     describe("fawkes:ingress.internal", () => {
-        const clusters: Readonly<Record<string, Obj>> = { eks: { provider: "eks", region: "eu-west-1" }, aks: { provider: "aks", location: "westeurope" }, kind: { provider: "kind" } };
+        const apiAccess = { mode: "public", cidrs: ["198.51.100.0/24"] };
+        const clusters: Readonly<Record<string, Obj>> = { eks: { provider: "eks", region: "eu-west-1", apiAccess }, aks: { provider: "aks", location: "westeurope", apiAccess }, kind: { provider: "kind" } };
         const cloudRaw = (ingress: unknown, provider = "eks"): RawConfig => ({
             cluster: JSON.stringify(clusters[provider]),
             ...(provider === "kind" ? {} : { gitops: JSON.stringify({ repoURL: "https://github.com/acme/fawkes.git" }) }),
@@ -210,58 +213,141 @@ describe("exposure", function () {
         });
     });
 
-    describe("DevLake's UI behind a login", () => {
-        const devlakeApp = (stack: string) => {
-            const manifest = platformTree(stackConfig(stack)).get("apps/devlake.yaml") as Obj;
-            const spec = manifest.spec as Obj;
-            const sources = (spec.sources as Obj[] | undefined) ?? [spec.source as Obj];
-            const chart = sources.find((s) => s.chart === "devlake")!;
-            return at(chart, "helm", "valuesObject") as Obj;
+    describe("every UI asks for a login: its own, or the ingress's basic auth", () => {
+        const basicAuth = "basic auth";
+        /**
+         * Every app with a host (core, in any stack shape, and every Argo CD app), and who asks for a
+         * login in front of its UI: the app itself (how; "in credentials" when the platform
+         * generates that login), or the ingress controller (basic auth, ui-auth.ts). Reviewed: a new
+         * app with a host fails here until it is in this table, with one or the other.
+         */
+        const uiLogins: Readonly<Record<string, string>> = {
+            vault: "own: a Vault token (the vaultRootToken output on a dev stack, the init's root token on HA)",
+            "argo-cd": "own: admin, in credentials",
+            git: "own: Gitea's admin, in credentials",
+            backstage: "own: its sign-in page (guest on kind; elsewhere the identity provider a team configures)",
+            jenkins: "own: admin, in credentials",
+            sonarqube: "own: admin, in credentials",
+            harbor: "own: admin, in credentials",
+            grafana: "own: admin, in credentials",
+            gitea: "own: gitea-admin, in credentials",
+            kargo: "own: admin, in credentials",
+            "opensearch-dashboards": "own: the OpenSearch security plugin's admin, in credentials",
+            keycloak: "own: the master realm's admin, in credentials",
+            devlake: basicAuth,
+            thanos: basicAuth,
+            pyroscope: basicAuth,
+        };
+        const contexts = (["kind", "eks", "aks"] as const).flatMap((provider) =>
+            (["traefik", "ingress-nginx"] as const).flatMap((ingressController) => [true, false].map((gitServer) => ({ provider, ha: provider !== "kind", ingressController, gitServer }))),
+        );
+        const withHost = (): CatalogApp[] => {
+            const apps = new Map<string, CatalogApp>();
+            for (const app of [...contexts.flatMap((c) => coreAddons(c)), ...gitopsApps()].filter((a) => a.host !== undefined)) {
+                apps.set(app.name, app);
+            }
+            return [...apps.values()];
+        };
+        const behindBasicAuth = gitopsApps().filter((a) => uiLogins[a.name] === basicAuth);
+
+        it("the table names every app with a host, and each is marked as the table says", () => {
+            const apps = withHost();
+            assert.deepEqual(apps.map((a) => a.name).sort(), Object.keys(uiLogins).sort());
+            for (const app of apps) {
+                const kind = uiLogins[app.name];
+                assert.equal(hasUiAuth(app), kind === basicAuth, `${app.name}: ${kind}`);
+                // A login the platform generates is in the credentials output; the others need none of its.
+                assert.equal(app.login !== undefined, kind === basicAuth || kind.endsWith("in credentials"), `${app.name}: ${kind}`);
+            }
+        });
+
+        /** The app's chart values in the tree, and its own objects, with the app on and the given controller. */
+        const treeOf = (app: GitOpsApp, controller: "traefik" | "ingress-nginx") => {
+            const config = stackConfig("dev", { ...stackFileConfig("dev"), "fawkes:apps": { [app.name]: true }, "fawkes:ingress": { controller } });
+            const tree = platformTree(config);
+            const values = chartSource(tree.get(`apps/${app.name}.yaml`)!).helm.valuesObject;
+            const own = [...tree].filter(([file]) => file.startsWith(`apps/${app.name}/`)).map(([, m]) => m);
+            return { config, values, own };
         };
 
-        it("Traefik: the Ingress names the basicAuth Middleware the chart renders from Secret devlake-ui-auth", () => {
-            const v = devlakeApp("dev");
-            assert.equal(at(v, "ingress", "annotations", "traefik.ingress.kubernetes.io/router.middlewares"), "devlake-devlake-ui-auth@kubernetescrd");
-            assert.deepEqual(v.extraResources, [
-                { apiVersion: "traefik.io/v1alpha1", kind: "Middleware", metadata: { name: "devlake-ui-auth" }, spec: { basicAuth: { secret: "devlake-ui-auth", realm: "devlake" } } },
-            ]);
+        it("basic auth: the Secret comes from the app's login in Vault, the htpasswd line (bcrypt) the platform generates beside the password", () => {
+            for (const app of behindBasicAuth) {
+                const { own } = treeOf(app, "traefik");
+                const secret = own.find((m) => m.kind === "ExternalSecret" && at(m, "metadata", "name") === uiAuthName(app.name));
+                assert.ok(secret, `${app.name}: ExternalSecret ${uiAuthName(app.name)}`);
+                assert.equal(at(secret, "metadata", "namespace"), app.namespace);
+                assert.deepEqual(
+                    (at(secret, "spec", "data") as Obj[]).map((d) => [d.secretKey, at(d, "remoteRef", "key"), at(d, "remoteRef", "property")]),
+                    [
+                        ["users", app.login!.vaultPath, "htpasswd"],
+                        ["auth", app.login!.vaultPath, "htpasswd"],
+                    ],
+                    app.name,
+                );
+                const spec = platformSecretSpecs.find((s) => s.path === app.login!.vaultPath);
+                assert.deepEqual(spec?.fixed, { username: "admin" }, app.name);
+                assert.deepEqual(spec?.fields, [{ field: "password", length: 24 }, { field: "htpasswd", bcryptOf: "password", prefix: "admin:" }], app.name);
+            }
         });
 
-        it("ingress-nginx: basic auth annotations on the Ingress, no Middleware", () => {
-            const config = stackConfig("dev", { ...stackFileConfig("dev"), "fawkes:ingress": { controller: "ingress-nginx" } });
-            const manifest = platformTree(config).get("apps/devlake.yaml") as Obj;
-            const spec = manifest.spec as Obj;
-            const chart = ((spec.sources as Obj[] | undefined) ?? [spec.source as Obj]).find((s) => s.chart === "devlake")!;
-            const v = at(chart, "helm", "valuesObject") as Obj;
-            assert.equal(at(v, "ingress", "annotations", "nginx.ingress.kubernetes.io/auth-type"), "basic");
-            assert.equal(at(v, "ingress", "annotations", "nginx.ingress.kubernetes.io/auth-secret"), "devlake-ui-auth");
-            assert.deepEqual(v.extraResources, []);
+        it("basic auth on Traefik: the app's own objects hold the basicAuth Middleware over that Secret; on ingress-nginx there is none", () => {
+            for (const app of behindBasicAuth) {
+                const middlewares = treeOf(app, "traefik").own.filter((m) => m.kind === "Middleware");
+                assert.deepEqual(
+                    middlewares.map((m) => [m.apiVersion, at(m, "metadata", "name"), at(m, "metadata", "namespace"), at(m, "spec")]),
+                    [["traefik.io/v1alpha1", uiAuthName(app.name), app.namespace, { basicAuth: { secret: uiAuthName(app.name), realm: app.name } }]],
+                    app.name,
+                );
+                assert.deepEqual(treeOf(app, "ingress-nginx").own.filter((m) => m.kind === "Middleware"), [], app.name);
+                // Its project admits the Middleware (its Application syncs it with the ExternalSecrets).
+                const { config } = treeOf(app, "traefik");
+                const project = appProjects(config).find((p) => at(p, "metadata", "name") === app.name)!;
+                assert.ok((at(project, "spec", "namespaceResourceWhitelist") as Obj[]).some((k) => k.group === "traefik.io" && k.kind === "Middleware"), app.name);
+            }
         });
 
-        it("the Secret comes from Vault's devlake/admin htpasswd line (bcrypt), which the platform generates", () => {
-            const tree = platformTree(stackConfig("dev"));
-            const secret = [...tree.values()].find((m) => m.kind === "ExternalSecret" && at(m, "metadata", "name") === "devlake-ui-auth");
-            assert.ok(secret, "ExternalSecret devlake-ui-auth");
-            assert.equal(at(secret, "metadata", "namespace"), "devlake");
-            const data = at(secret, "spec", "data") as Obj[];
-            assert.deepEqual(
-                data.map((d) => [d.secretKey, at(d, "remoteRef", "key"), at(d, "remoteRef", "property")]),
-                [
-                    ["users", "devlake/admin", "htpasswd"],
-                    ["auth", "devlake/admin", "htpasswd"],
-                ],
+        const controllerAnnotations = (app: GitOpsApp): Record<"traefik" | "ingress-nginx", Record<string, string>> => ({
+            traefik: { "traefik.ingress.kubernetes.io/router.middlewares": `${app.namespace}-${uiAuthName(app.name)}@kubernetescrd` },
+            "ingress-nginx": {
+                "nginx.ingress.kubernetes.io/auth-type": "basic",
+                "nginx.ingress.kubernetes.io/auth-secret": uiAuthName(app.name),
+                "nginx.ingress.kubernetes.io/auth-secret-type": "auth-file",
+                "nginx.ingress.kubernetes.io/auth-realm": app.name,
+            },
+        });
+
+        it("basic auth: every Ingress the pinned chart renders carries the controller's auth annotations", async function () {
+            if (process.env.FAWKES_CHART_MIRROR === undefined) {
+                this.skip();
+            }
+            const cases = behindBasicAuth.flatMap((app) => (["traefik", "ingress-nginx"] as const).map((controller) => ({ app, controller })));
+            const rendered = await Promise.all(
+                cases.map(({ app, controller }) =>
+                    helmTemplate({ chart: resolveChart(app.chart), releaseName: app.name, namespace: app.namespace, values: treeOf(app, controller).values, kubeVersion: "1.35.0", apiVersions: [] }),
+                ),
             );
-            const spec = platformSecretSpecs.find((s) => s.path === "devlake/admin");
-            assert.deepEqual(spec?.fixed, { username: "admin" });
-            assert.deepEqual(spec?.fields, [{ field: "password", length: 24 }, { field: "htpasswd", bcryptOf: "password", prefix: "admin:" }]);
+            cases.forEach(({ app, controller }, i) => {
+                const ingresses = rendered[i].objects.filter((o: K8sObject) => o.kind === "Ingress");
+                assert.ok(ingresses.length > 0, `${app.name} (${controller}) renders an Ingress`);
+                for (const ingress of ingresses) {
+                    const annotations = ingress.metadata.annotations ?? {};
+                    for (const [key, value] of Object.entries(controllerAnnotations(app)[controller])) {
+                        assert.equal(annotations[key], value, `${app.name} (${controller}): Ingress ${ingress.metadata.name} ${key}`);
+                    }
+                }
+            });
         });
 
-        it("the login is in the credentials output, and secret", async () => {
-            const dev = await runStackFileOk("dev");
+        it("the basic-auth logins are in the credentials output, and secret", async () => {
+            const dev = await runStackFileOk("dev", (config) => {
+                config["fawkes:apps"] = Object.fromEntries(behindBasicAuth.map((a) => [a.name, true]));
+            });
             const credentials = dev.outputs.credentials as Record<string, { url: string; username: string; password: string }>;
-            assert.equal(credentials.devlake?.username, "admin");
-            assert.match(credentials.devlake.url, /^https:\/\/devlake\./);
-            assert.ok(credentials.devlake.password.length >= 24);
+            for (const app of behindBasicAuth) {
+                assert.equal(credentials[app.name]?.username, "admin", app.name);
+                assert.match(credentials[app.name].url, new RegExp(`^https://${app.host}\\.`), app.name);
+                assert.ok(credentials[app.name].password.length >= 24, app.name);
+            }
             assert.ok(dev.secretOutputs.includes("credentials"));
         });
     });

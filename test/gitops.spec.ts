@@ -53,7 +53,8 @@ describe("GitOps app-of-apps", function () {
                 new Job(manifest as ConstructorParameters<typeof Job>[0]).validate();
             }
             kinds.set(manifest.kind, (kinds.get(manifest.kind) ?? 0) + 1);
-            assert.ok(["Application", "ExternalSecret", "Job", "Kustomization"].includes(manifest.kind), `${file}: ${manifest.kind}`);
+            // Middleware: Traefik's basic auth in front of a UI without a login (DevLake's); the render validates it against Traefik's CRD.
+            assert.ok(["Application", "ExternalSecret", "Job", "Kustomization", "Middleware"].includes(manifest.kind), `${file}: ${manifest.kind}`);
         }
         assert.ok((kinds.get("ExternalSecret") ?? 0) >= 3 * 15, JSON.stringify([...kinds]));
         assert.equal(kinds.get("Job"), 3 * 2, "DevLake's DORA setup and SonarQube's admin password, per stack");

@@ -4,6 +4,7 @@ import { allocatable, reservedCpu, reservedMemory } from "../policy/lib/allocata
 import { budgetReport, formatTable } from "../policy/lib/budget";
 import { namespacesHaveQuotas, resourceBudget } from "../policy/policies/budget";
 import {
+    aksApiServerRestricted,
     aksRbac,
     eksEndpointAndEncryption,
     helmReleasePinned,
@@ -18,7 +19,7 @@ import { ofType, type RunResult, runStackFileOk } from "../scripts/lib/harness";
 import { type AnalyzedResource, analyzedResources, checkResources, checkStack } from "../scripts/lib/policy-input";
 
 const GiB = 2 ** 30;
-const resourcePolicies: ResourceValidationPolicy[] = [helmReleasePinned, loadBalancerOnlyForIngress, imagesPinned, noPrivilegedOrHostNamespaces, eksEndpointAndEncryption, aksRbac];
+const resourcePolicies: ResourceValidationPolicy[] = [helmReleasePinned, loadBalancerOnlyForIngress, imagesPinned, noPrivilegedOrHostNamespaces, eksEndpointAndEncryption, aksRbac, aksApiServerRestricted];
 const stackPolicies: StackValidationPolicy[] = [resourceBudget, namespacesHaveQuotas, protectStatefulWhenHa, aksEntraOnlyWhenHa, kyvernoBeforeClusterPolicies];
 
 /** Every violation of every policy, called directly. */
@@ -83,6 +84,19 @@ const unsafeVariants: { guardrail: string; base: "dev" | "prod" | "prod-aks"; wh
     },
     { guardrail: "eks-endpoint-and-encryption", base: "prod", what: "Secrets not encrypted", change: (r) => delete find(r, "aws:eks/cluster:Cluster").props.encryptionConfig },
     { guardrail: "aks-rbac", base: "prod-aks", what: "RBAC disabled", change: (r) => (find(r, "azure-native:containerservice:ManagedCluster").props.enableRBAC = false) },
+    {
+        guardrail: "aks-api-server-restricted",
+        base: "prod-aks",
+        what: "a public API server without authorized IP ranges",
+        change: (r) => delete (find(r, "azure-native:containerservice:ManagedCluster").props.apiServerAccessProfile as Record<string, unknown>).authorizedIPRanges,
+    },
+    {
+        guardrail: "aks-api-server-restricted",
+        base: "prod-aks",
+        what: "authorized IP ranges that include 0.0.0.0/0",
+        change: (r) => ((find(r, "azure-native:containerservice:ManagedCluster").props.apiServerAccessProfile as Record<string, unknown>).authorizedIPRanges = ["198.51.100.0/24", "0.0.0.0/0"]),
+    },
+    { guardrail: "aks-api-server-restricted", base: "prod-aks", what: "no API server access profile at all", change: (r) => delete find(r, "azure-native:containerservice:ManagedCluster").props.apiServerAccessProfile },
     { guardrail: "aks-local-accounts-off-when-ha", base: "prod-aks", what: "local accounts enabled in ha", change: (r) => (find(r, "azure-native:containerservice:ManagedCluster").props.disableLocalAccounts = false) },
     { guardrail: "protect-stateful-when-ha", base: "prod", what: "an unprotected cluster in ha", change: (r) => (find(r, "aws:eks/cluster:Cluster").protect = false) },
     ...["ValidatingPolicy", "PolicyException"].map((kind) => ({

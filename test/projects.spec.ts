@@ -96,16 +96,21 @@ describe("Argo CD projects", () => {
                 assert.equal((application(app, config).spec as { project: string }).project, app.name);
                 const own = appObjects(app, config);
                 assert.deepEqual(spec.sourceRepos, [app.chart.repo, ...(own.length > 0 ? [rootRepoURL(config)] : [])], `${config.stack}: ${app.name} repos`);
+                // Its own namespace, the ones its workloads run in (node-exporter's), the chart's extra ones.
+                const workloadNamespaces = app.workloads.flatMap((w) => (w.namespace === undefined ? [] : [w.namespace]));
                 assert.deepEqual(
                     spec.destinations,
-                    [app.namespace, ...(app.extraNamespaces ?? [])].map((namespace) => ({ server: inCluster, namespace })),
+                    [...new Set([app.namespace, ...workloadNamespaces, ...(app.extraNamespaces ?? [])])].map((namespace) => ({ server: inCluster, namespace })),
                     `${config.stack}: ${app.name} destinations`,
                 );
                 const facts = factKinds(app.name);
-                const extra = [
-                    ...(own.some((o) => o.kind === "ExternalSecret") ? [{ group: "external-secrets.io", kind: "ExternalSecret" }] : []),
-                    ...(own.some((o) => o.kind === "Job") ? [{ group: "batch", kind: "Job" }] : []),
-                ];
+                const ownKinds: Record<string, Kind> = {
+                    ExternalSecret: { group: "external-secrets.io", kind: "ExternalSecret" },
+                    Middleware: { group: "traefik.io", kind: "Middleware" },
+                    Job: { group: "batch", kind: "Job" },
+                };
+                assert.deepEqual(own.filter((o) => !(String(o.kind) in ownKinds)), [], `${config.stack}: ${app.name}: an own object of a kind this test does not know`);
+                const extra = Object.values(ownKinds).filter((k) => own.some((o) => o.kind === k.kind));
                 const expected = sorted([...facts.namespaced, ...extra.filter((e) => !facts.namespaced.some((k) => k.group === e.group && k.kind === e.kind))]);
                 assert.deepEqual(sorted(spec.namespaceResourceWhitelist), expected, `${config.stack}: ${app.name} namespaced kinds`);
                 assert.deepEqual(sorted(spec.clusterResourceWhitelist), sorted(facts.cluster), `${config.stack}: ${app.name} cluster kinds`);
@@ -152,6 +157,18 @@ describe("Argo CD projects", () => {
         const patched = (change: (a: GitOpsApp) => GitOpsApp) => () => checkAppNamespaces(enabledGitopsApps(dev.apps).map(change));
         assert.throws(patched((a) => (a.name === "devlake" ? { ...a, extraNamespaces: ["kube-system"] } : a)), /catalog app devlake deploys into namespace kube-system, which no app project may/);
         assert.throws(patched((a) => (a.name === "devlake" ? { ...a, extraNamespaces: ["jenkins"] } : a)), /catalog apps .* both deploy into namespace jenkins/);
+        // A workload's own namespace counts as the app's too.
+        const moved = (namespace: string) => (a: GitOpsApp) => (a.name === "devlake" ? { ...a, workloads: a.workloads.map((w, i) => (i === 0 ? { ...w, namespace } : w)) } : a);
+        assert.throws(patched(moved("kube-system")), /catalog app devlake deploys into namespace kube-system, which no app project may/);
+        assert.throws(patched(moved("monitoring")), /catalog apps .* both deploy into namespace monitoring/);
+    });
+
+    it("kube-prometheus-stack's project deploys into monitoring and node-exporter's own namespace, which no other project may", () => {
+        for (const config of configs()) {
+            const destinations = appProjects(config).map((p) => [nameOf(p), specOf(p).destinations.map((d) => d.namespace)] as const);
+            assert.deepEqual(destinations.find(([name]) => name === "kube-prometheus-stack")?.[1], ["monitoring", "node-exporter"], config.stack);
+            assert.deepEqual(destinations.filter(([name, namespaces]) => name !== "kube-prometheus-stack" && namespaces.includes("node-exporter")), [], config.stack);
+        }
     });
 
     it("kube-prometheus-stack renders no Service of its own in kube-system (the exporters that cannot be scraped are off)", () => {

@@ -1,7 +1,8 @@
 // The Pod Security Standards as the admission baseline: Kyverno's baseline policies and the API
 // server's Pod Security Admission (the namespaces' labels, evaluated offline by
 // scripts/render/psa.ts) refuse the same pods; the namespaces carry the levels the catalog
-// decides; and the full list of exceptions is pinned here, so none widens unnoticed.
+// decides (node agents in privileged namespaces of their own, node-exporter's apart from
+// monitoring); and the full list of exceptions is pinned here, so none widens unnoticed.
 
 import * as assert from "node:assert/strict";
 import { podControls, type PodSecurityLevel } from "../components/addons/pod-security";
@@ -129,8 +130,8 @@ describe("Pod Security Standards: the admission baseline", function () {
 
         const nodeExporter = ["kube-prometheus-stack-prometheus-node-exporter"];
         const common = [
-            { policy: "disallow-host-namespaces", namespace: "monitoring", workloads: nodeExporter, reason: "node-exporter reads node metrics through the host network and PID namespaces" },
-            { policy: "disallow-host-path", namespace: "monitoring", workloads: nodeExporter, reason: "node-exporter reads the node's /proc, /sys and root filesystem through hostPath mounts" },
+            { policy: "disallow-host-namespaces", namespace: "node-exporter", workloads: nodeExporter, reason: "node-exporter reads node metrics through the host network and PID namespaces" },
+            { policy: "disallow-host-path", namespace: "node-exporter", workloads: nodeExporter, reason: "node-exporter reads the node's /proc, /sys and root filesystem through hostPath mounts" },
             { policy: "require-run-as-non-root", namespace: "fluent-bit", workloads: ["fluent-bit"], reason: "reads the node's container logs under /var/log, which only root can read" },
             { policy: "disallow-host-path", namespace: "fluent-bit", workloads: ["fluent-bit"], reason: "tails the node's container logs through hostPath mounts of /var/log (and keeps its read offsets on the node)" },
             {
@@ -160,11 +161,11 @@ describe("Pod Security Standards: the admission baseline", function () {
             );
 
         it("every namespace carries PSA labels: privileged (warn baseline) only where a node agent or kind's ingress needs the host, restricted where every pod allows it", () => {
-            const restricted = ["argocd", "cert-manager", "cnpg-system", "external-secrets", "grafana", "harbor", "kyverno", "loki", "opentelemetry", "opentelemetry-operator", "postgres", "sonarqube", "backstage", "argo-rollouts"];
+            const restricted = ["argocd", "cert-manager", "cnpg-system", "external-dns", "external-secrets", "grafana", "harbor", "kyverno", "loki", "monitoring", "opentelemetry", "opentelemetry-operator", "postgres", "sonarqube", "backstage", "argo-rollouts"];
             for (const [stack, privileged] of [
-                ["dev", ["fluent-bit", "monitoring", "traefik"]],
-                ["prod", ["fluent-bit", "monitoring"]],
-                ["prod-aks", ["fluent-bit", "monitoring"]],
+                ["dev", ["fluent-bit", "node-exporter", "traefik"]],
+                ["prod", ["fluent-bit", "node-exporter"]],
+                ["prod-aks", ["fluent-bit", "node-exporter"]],
             ] as const) {
                 const got = levels(runs.get(stack)!);
                 const by = (value: string) => Object.keys(got).filter((n) => got[n] === value).sort();
@@ -172,6 +173,39 @@ describe("Pod Security Standards: the admission baseline", function () {
                 assert.deepEqual(by("restricted/restricted/restricted"), restricted.filter((n) => n in got).sort(), stack);
                 assert.deepEqual(Object.keys(got).filter((n) => !["privileged/baseline/baseline", "restricted/restricted/restricted", "baseline/restricted/restricted"].includes(got[n])), [], `${stack}: unlabelled`);
             }
+        });
+
+        /** node-exporter's pod as its DaemonSet makes it: the host's network and PID namespaces, hostPath mounts. */
+        const nodeExporterPod = (namespace: string) =>
+            restrictedPod((s, pod) => {
+                Object.assign(s, { hostNetwork: true, hostPID: true });
+                (s.volumes as unknown[]).push({ name: "root", hostPath: { path: "/" } });
+                pod.metadata = { generateName: `${nodeExporter[0]}-`, namespace, labels: { "app.kubernetes.io/name": "prometheus-node-exporter" } };
+            });
+
+        it("node-exporter has a privileged namespace of its own: monitoring has no host exception and enforces restricted", () => {
+            for (const [stack, run] of runs) {
+                const table = exceptionTable(run);
+                assert.deepEqual(table.filter((e) => e.namespace === "monitoring"), [], `${stack}: no exception holds in monitoring`);
+                // node-exporter's exceptions hold in its namespace only, for it only, and nothing else is excepted there.
+                const inNodeExporter = table.filter((e) => e.namespace === "node-exporter");
+                assert.deepEqual(inNodeExporter.map((e) => e.policy).sort(), ["disallow-host-namespaces", "disallow-host-path"], stack);
+                assert.ok(inNodeExporter.every((e) => e.workloads.length === 1 && e.workloads[0] === nodeExporter[0]), stack);
+                assert.equal(levels(run)["monitoring"], "restricted/restricted/restricted", stack);
+                assert.equal(levels(run)["node-exporter"], "privileged/baseline/baseline", stack);
+            }
+        });
+
+        it("the registered policies and labels admit node-exporter's pod in its namespace and refuse it in monitoring, in Kyverno and in PSA", () => {
+            const run = runs.get("prod")!;
+            const policies = [...ofType(run, "kubernetes:policies.kyverno.io/v1:ValidatingPolicy"), ...ofType(run, "kubernetes:policies.kyverno.io/v1:PolicyException")].map((r) => r.inputs as KubeObject);
+            const namespace = (name: string) => ofType(run, "kubernetes:core/v1:Namespace").map((r) => r.inputs as KubeObject).find((n) => n.metadata.name === name)!;
+            const [own, monitoring] = [namespace("node-exporter"), namespace("monitoring")];
+            assert.equal(admit(policies, { object: nodeExporterPod("node-exporter"), namespace: own }).allowed, true);
+            assert.deepEqual(podSecurityAdmission(nodeExporterPod("node-exporter"), own).refused, []);
+            const inMonitoring = admit(policies, { object: nodeExporterPod("monitoring"), namespace: monitoring });
+            assert.deepEqual(inMonitoring.verdicts.filter((v) => v.denies).map((v) => v.policy).sort(), ["disallow-host-namespaces", "disallow-host-path"]);
+            assert.deepEqual(podSecurityAdmission(nodeExporterPod("monitoring"), monitoring).refused.map((v) => v.control), ["disallow-host-namespaces", "disallow-host-path", "restricted-volume-types"]);
         });
     });
 });

@@ -25,7 +25,7 @@ import type { K8sObject } from "../scripts/render/helm-template";
 import { hookPhases } from "../scripts/render/helm-template";
 import { renderStack } from "../scripts/render/render";
 import { summary, writeOut } from "../scripts/render/report";
-import { allAppsVariant, renderTargets } from "../scripts/render/sources";
+import { allAppsVariant, azureDnsVariant, renderTargets } from "../scripts/render/sources";
 import { renderedPoolDemand } from "../scripts/render/pool-demand";
 import { schemaKubernetesVersion } from "../scripts/render/schemas";
 import { stackPools } from "../scripts/render/stack-pools";
@@ -57,10 +57,10 @@ describe("render: the upstream charts, offline", function () {
         console.log(`      schemas: Kubernetes ${schemaKubernetesVersion} API models and the CRDs the charts install`);
     });
 
-    it("renders four targets: every stack file and dev with every optional app on", () => {
+    it("renders five targets: every stack file, dev with every optional app on, prod-aks with Azure DNS", () => {
         assert.deepEqual(
             targets.map((t) => t.name),
-            ["dev", "prod", "prod-aks", allAppsVariant],
+            ["dev", "prod", "prod-aks", allAppsVariant, azureDnsVariant],
         );
     });
 
@@ -161,6 +161,14 @@ describe("render: the upstream charts, offline", function () {
             assert.deepEqual(catalogFindings(analysis("dev")), []);
         });
 
+        it("a workload that renders in another namespace than the catalog's", () => {
+            const run = analysis("dev").apps.find((r) => r.app.name === "kube-prometheus-stack")!;
+            const unmoved: CatalogApp = { ...run.app, workloads: run.app.workloads.map((w) => ({ ...w, namespace: undefined })) };
+            assert.deepEqual(compareCatalog(unmoved, run.rendered, run.operatorMade), [
+                "DaemonSet node-exporter/kube-prometheus-stack-prometheus-node-exporter: renders in namespace node-exporter, the catalog says monitoring",
+            ]);
+        });
+
         it("a custom resource whose operator pods are not modelled", () => {
             const a = analysis("dev");
             const collector: K8sObject = { apiVersion: "opentelemetry.io/v1beta1", kind: "OpenTelemetryCollector", metadata: { name: "extra", namespace: "opentelemetry" }, spec: {} };
@@ -198,6 +206,15 @@ describe("render: the upstream charts, offline", function () {
             assert.deepEqual(quotaFindings(broken), ["loki: namespace loki: its pods need requests.memory 256Mi at once, the quota allows 128Mi"]);
         });
 
+        it("each namespace of an app against its own quota: node-exporter's must hold its DaemonSet on every node", () => {
+            const nodes = stackPools(analysis("dev").render.sources.config).reduce((n, p) => n + p.count, 0);
+            const broken = mutated((_, program) => {
+                const quota = program.find((o) => o.kind === "ResourceQuota" && o.metadata.namespace === "node-exporter")!;
+                (quota.spec as { hard: Record<string, string> }).hard.pods = String(nodes - 1);
+            });
+            assert.deepEqual(quotaFindings(broken), [`kube-prometheus-stack: namespace node-exporter: its pods need pods ${nodes} at once, the quota allows ${nodes - 1}`]);
+        });
+
         it("an unknown field added", () => {
             const broken = mutated((objects) => {
                 (find(objects, "Deployment", "backstage") as unknown as PodTemplateOf).spec.template.spec.containers[0].resourcez = {};
@@ -218,7 +235,7 @@ describe("render: the upstream charts, offline", function () {
                 return { ...c, objects };
             });
             const found = admissionFindings({ ...a, render: { ...a.render, charts } });
-            assert.ok(found.some((f) => f.startsWith("kube-prometheus-stack: DaemonSet monitoring/kube-prometheus-stack-prometheus-node-exporter is denied by disallow-host-namespaces")), found.join("\n"));
+            assert.ok(found.some((f) => f.startsWith("kube-prometheus-stack: DaemonSet node-exporter/kube-prometheus-stack-prometheus-node-exporter is denied by disallow-host-namespaces")), found.join("\n"));
             assert.ok(found.some((f) => f.startsWith("fluent-bit: DaemonSet fluent-bit/fluent-bit is denied by require-run-as-non-root")), found.join("\n"));
         });
 

@@ -7,7 +7,7 @@ import { longestReleaseChain } from "../scripts/bench";
 import { stackBudget } from "../scripts/budget";
 import { diagramSection, readmePath, replaceSection } from "../scripts/diagram";
 import { projectRoot, runStackFileOk } from "../scripts/lib/harness";
-import { actionPins, parseWorkflow, readWorkflows, type Workflow } from "../scripts/lib/workflows";
+import { actionPins, parseWorkflow, readWorkflows, type Workflow, type WorkflowJob } from "../scripts/lib/workflows";
 
 const workflowsDir = path.join(projectRoot, ".github", "workflows");
 const actionlint = path.join(projectRoot, "node_modules", "@tktco", "node-actionlint", "bin", "node-actionlint.js");
@@ -76,12 +76,13 @@ const verifiedPins: Record<string, { version: string; sha: string }> = {
     "actions/checkout": { version: "v5.1.0", sha: "fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09" },
     "actions/setup-node": { version: "v6.5.0", sha: "249970729cb0ef3589644e2896645e5dc5ba9c38" },
     "aws-actions/configure-aws-credentials": { version: "v6.2.3", sha: "e6de054238d6b7531b4efff3b6587d9aade6a06c" },
+    "azure/use-kubelogin": { version: "v1.3", sha: "0ce7c36141aa27d4934872cf00b0120804c98a29" },
     "pulumi/actions": { version: "v7.0.0", sha: "8e5e406f4007fca908480587cb9893c07090f58d" },
     "pulumi/auth-actions": { version: "v2.1.0", sha: "141415910c3beb54e03b48e9057c204c97b956f2" },
 };
 
-/** Secrets that only the deploy jobs on main may name: the token that can `up`, the deploy role. */
-const deploySecrets = ["PULUMI_ACCESS_TOKEN", "AWS_DEPLOY_ROLE_ARN"];
+/** Secrets that only the deploy jobs on main may name: the token that can `up`, the deploy role and identity. */
+const deploySecrets = ["PULUMI_ACCESS_TOKEN", "AWS_DEPLOY_ROLE_ARN", "AZURE_DEPLOY_CLIENT_ID"];
 /** The environments whose deployment branches are main only (see deploy.yml). */
 const mainOnlyEnvironments = ["dev", "production"];
 
@@ -132,6 +133,10 @@ function pullRequestProblems(workflows: Workflow[]): string[] {
     return problems;
 }
 
+const onMain = "github.ref == 'refs/heads/main'";
+/** The main-branch condition, or it narrowed further with `&&` (an `||` could widen it). */
+const mainOnly = (condition: string | undefined) => condition === onMain || (condition !== undefined && condition.startsWith(`${onMain} && `) && !condition.includes("||"));
+
 /** Deploy jobs: only a push to main, each job gated to main, in a main-only environment. */
 function deployProblems(workflows: Workflow[]): string[] {
     const problems: string[] = [];
@@ -140,7 +145,7 @@ function deployProblems(workflows: Workflow[]): string[] {
     if (JSON.stringify(deploy.on) !== JSON.stringify({ push: { branches: ["main"] } })) problems.push(`deploy.yml: triggered by ${JSON.stringify(deploy.on)}, not only a push to main`);
     for (const job of deploy.jobs) {
         const id = `deploy.yml/${job.name}`;
-        if (job.if !== "github.ref == 'refs/heads/main'") problems.push(`${id}: if is ${JSON.stringify(job.if)}, not github.ref == 'refs/heads/main'`);
+        if (!mainOnly(job.if)) problems.push(`${id}: if is ${JSON.stringify(job.if)}, not github.ref == 'refs/heads/main' (optionally && more)`);
         if (!job.environment || !mainOnlyEnvironments.includes(job.environment)) problems.push(`${id}: environment ${job.environment ?? "(none)"}`);
     }
     if (deploy.jobs.find((j) => j.name === "prod")?.environment !== "production") problems.push("deploy.yml/prod: not in the production environment");
@@ -159,6 +164,7 @@ function deployProblems(workflows: Workflow[]): string[] {
 const jobPermissions: Record<string, Record<string, string>> = {
     "deploy.yml/dev": { contents: "read" },
     "deploy.yml/prod": { contents: "read", "id-token": "write" },
+    "deploy.yml/prod-aks": { contents: "read", "id-token": "write" },
     "e2e.yml/e2e": { contents: "read" },
     "preview.yml/budget": { contents: "read", "pull-requests": "write" },
     "preview.yml/preview": { contents: "read", "id-token": "write", "pull-requests": "write" },
@@ -246,6 +252,7 @@ describe("CI boundaries of the GitHub workflows", function () {
         const widenings: [string, string | RegExp, string, RegExp][] = [
             ["deploy.yml", /(\n {2}prod:\n {4}needs: dev\n) {4}if: [^\n]*\n/, "$1", /deploy\.yml\/prod: if is undefined/],
             ["deploy.yml", "    environment: production\n", "    environment: staging\n", /deploy\.yml\/prod: environment staging/],
+            ["deploy.yml", "vars.FAWKES_DEPLOY_AKS == 'true'", "vars.FAWKES_DEPLOY_AKS == 'true' || github.event_name == 'push'", /deploy\.yml\/prod-aks: if is/],
             ["deploy.yml", "on:\n  push:\n    branches: [main]\n", "on:\n  push:\n    branches: [main]\n  workflow_dispatch:\n", /deploy\.yml: triggered by .*workflow_dispatch/],
             ["e2e.yml", "    steps:\n", "    environment: production\n    steps:\n", /e2e\.yml\/e2e: production environment outside deploy\.yml/],
         ];
@@ -261,6 +268,89 @@ describe("CI boundaries of the GitHub workflows", function () {
         assert.deepEqual(widened, ['test.yml/test: permissions {"contents":"write"}, reviewed {"contents":"read"}']);
         const top = permissionProblems(withEdit(workflows, "e2e.yml", "permissions: {}\n", "permissions: write-all\n"));
         assert.deepEqual(top, ['e2e.yml: top-level permissions "write-all", expected {} (each job asks for its own)']);
+    });
+});
+
+/** The production deploy jobs, their stack, and the resource whose API endpoint they open and close. */
+const productionJobs = [
+    { job: "prod", stack: "prod", clusterType: "aws:eks/cluster:Cluster" },
+    { job: "prod-aks", stack: "prod-aks", clusterType: "azure-native:containerservice:ManagedCluster" },
+];
+
+/**
+ * The reach path of the production jobs (fawkes:cluster.apiAccess): the runner's /32 set on the
+ * checkout before the update, an existing cluster widened first by a targeted update, the full
+ * update, then, whatever happened, the /32 removed and the cluster narrowed again. The AKS job
+ * installs a pinned kubelogin and logs in with workload identity. The preview never opens prod.
+ */
+function reachProblems(workflows: Workflow[]): string[] {
+    const problems: string[] = [];
+    const deploy = workflows.find((wf) => wf.file === "deploy.yml");
+    for (const { job: name, stack, clusterType } of productionJobs) {
+        const id = `deploy.yml/${name}`;
+        const job = deploy?.jobs.find((j) => j.name === name);
+        if (!job) {
+            problems.push(`${id}: missing`);
+            continue;
+        }
+        if (job.env.STACK !== stack || job.env.CLUSTER_TYPE !== clusterType) problems.push(`${id}: env STACK/CLUSTER_TYPE are not ${stack} / ${clusterType}`);
+        const index = (found: (s: WorkflowJob["steps"][number]) => boolean) => job.steps.findIndex(found);
+        const open = index((s) => s.id === "reach");
+        const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with.command === "up");
+        const close = index((s) => /pulumi config rm --stack "\$STACK" --path fawkes:cluster\.apiAccess\.deployerCidr/.test(s.run ?? ""));
+        const openRun = job.steps[open]?.run ?? "";
+        if (!/cidr="\$\(node_modules\/\.bin\/ts-node --transpile-only scripts\/deployer-cidr\.ts\)"/.test(openRun)) problems.push(`${id}: the runner's address does not come from scripts/deployer-cidr.ts`);
+        if (!openRun.includes('pulumi config set --stack "$STACK" --path fawkes:cluster.apiAccess.deployerCidr "$cidr"')) problems.push(`${id}: does not set deployerCidr`);
+        if (!/pulumi up --stack "\$STACK" --target "\$urn" --yes/.test(openRun)) problems.push(`${id}: does not widen an existing cluster before the full update`);
+        if (!openRun.includes('echo "opened=true" >> "$GITHUB_OUTPUT"')) problems.push(`${id}: does not tell the closing step it opened`);
+        if (up < 0 || job.steps[up].with["stack-name"] !== stack) problems.push(`${id}: no pulumi up of ${stack}`);
+        if (!(open >= 0 && open < up && up < close)) problems.push(`${id}: steps out of order (open ${open}, up ${up}, close ${close})`);
+        const closing = job.steps[close];
+        if (closing?.if !== "always() && steps.reach.outputs.opened == 'true'") problems.push(`${id}: the closing step's if is ${JSON.stringify(closing?.if)}, not always() after an opening`);
+        if (!/pulumi up --stack "\$STACK" --target "\$urn" --yes/.test(closing?.run ?? "")) problems.push(`${id}: the closing step does not narrow the cluster again`);
+        if (!(Number(job.steps[up]?.timeoutMinutes) > 0)) problems.push(`${id}: pulumi up has no timeout of its own, which would leave the closing step no time`);
+    }
+    const aks = deploy?.jobs.find((j) => j.name === "prod-aks");
+    if (aks) {
+        const kubelogin = aks.steps.find((s) => s.uses?.startsWith("azure/use-kubelogin@"));
+        if (!/^v\d+\.\d+\.\d+$/.test(String(kubelogin?.with["kubelogin-version"]))) problems.push(`deploy.yml/prod-aks: kubelogin not installed at an exact version (${JSON.stringify(kubelogin?.with["kubelogin-version"])})`);
+        if (!aks.steps.some((s) => s.run === 'pulumi config set --stack "$STACK" --path fawkes:cluster.kubelogin workloadidentity')) problems.push("deploy.yml/prod-aks: kubelogin's login is not workloadidentity");
+        if (aks.env.ARM_USE_OIDC !== "true" || !aks.env.AZURE_CLIENT_ID || !aks.env.AZURE_TENANT_ID) problems.push("deploy.yml/prod-aks: not OIDC for both Pulumi's provider and kubelogin");
+    }
+    const preview = workflows.find((wf) => wf.file === "preview.yml");
+    const code = (preview?.text ?? "").split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n");
+    if (code.includes("deployerCidr")) problems.push("preview.yml: a pull request opens a production API server");
+    const previewStep = preview?.jobs.find((j) => j.name === "preview")?.steps.find((s) => s.with.command === "preview");
+    if (previewStep?.with.refresh !== false) problems.push("preview.yml: the preview refreshes, which reads the unreachable in-cluster resources live");
+    return problems;
+}
+
+describe("reaching the production API servers from the workflows", () => {
+    const workflows = readWorkflows(workflowsDir);
+
+    it("the deploy jobs admit their runner for the run and close the API server again, whatever happened; the preview never opens it", () => {
+        assert.deepEqual(reachProblems(workflows), []);
+        const broken: [string, string | RegExp, string, RegExp][] = [
+            ["deploy.yml", "if: always() && steps.reach.outputs.opened == 'true'", "if: steps.reach.outputs.opened == 'true'", /deploy\.yml\/prod: the closing step's if/],
+            ["deploy.yml", /\n {6}- name: Close the API server to this runner again\n[^]*?fi\n/, "\n", /deploy\.yml\/prod: steps out of order/],
+            ["deploy.yml", '          pulumi up --stack "$STACK" --target "$urn" --yes --non-interactive \\\n', "          true \\\n", /deploy\.yml\/prod: does not widen an existing cluster/],
+            ["deploy.yml", "          kubelogin-version: v0.2.19\n", "          kubelogin-version: latest\n", /kubelogin not installed at an exact version/],
+            ["deploy.yml", "fawkes:cluster.kubelogin workloadidentity", "fawkes:cluster.kubelogin devicecode", /kubelogin's login is not workloadidentity/],
+            ["deploy.yml", /(\n {6}- name: pulumi up\n) {8}timeout-minutes: 60\n/, "$1", /deploy\.yml\/prod: pulumi up has no timeout of its own/],
+            ["preview.yml", "          refresh: false\n", "          refresh: true\n", /the preview refreshes/],
+            ["preview.yml", "    steps:\n", "    steps:\n      - run: pulumi config set --path fawkes:cluster.apiAccess.deployerCidr 192.0.2.1/32\n", /a pull request opens a production API server/],
+        ];
+        for (const [file, from, to, refused] of broken) {
+            const problems = reachProblems(withEdit(workflows, file, from, to));
+            assert.ok(problems.some((p) => refused.test(p)), `${file}: ${String(from)} -> ${to}: ${JSON.stringify(problems)}`);
+        }
+    });
+
+    it("the cluster types the jobs look for are the ones the program registers", async () => {
+        for (const { stack, clusterType } of productionJobs) {
+            const run = await runStackFileOk(stack);
+            assert.equal(run.resources.filter((r) => r.type === clusterType).length, 1, stack);
+        }
     });
 });
 

@@ -20,6 +20,7 @@
 // kyverno-policies.ts). None of these policies matches pods alone, so none is autogen'd.
 
 import type { CatalogApp } from "../catalog";
+import { namespaceNames } from "../catalog/namespaces";
 import { partOfLabel } from "../tenancy";
 import { celString, exceptionNamespace, type Manifest } from "./kyverno-policies";
 
@@ -283,7 +284,7 @@ export function admissionRules(inputs: AdmissionRuleInputs): Manifest[] {
  * Every namespace the core may use in any stack (both ingress controllers, the in-cluster Git
  * server): a test checks it covers each stack's core namespaces.
  */
-export const allCoreNamespaces = ["argocd", "cert-manager", "external-secrets", "git", "ingress-nginx", "kube-system", "kyverno", "traefik", "vault"] as const;
+export const allCoreNamespaces = ["argocd", "cert-manager", "external-dns", "external-secrets", "git", "ingress-nginx", "kube-system", "kyverno", "traefik", "vault"] as const;
 
 /** The namespaceSelector a chart's webhook sets (through its values) to keep out of the core. */
 export function coreNamespaceExclusion(): { matchExpressions: { key: string; operator: "NotIn"; values: string[] }[] } {
@@ -325,7 +326,7 @@ export const coreApiGroups = [
 /** The rules' inputs from the stack's catalog. */
 export function admissionRuleInputs(ctx: RuleContext): AdmissionRuleInputs {
     const core = ctx.apps.filter(isCoreApp);
-    const coreNamespaces = [...new Set(["kube-system", ...core.flatMap((a) => [a.namespace, ...(a.extraNamespaces ?? [])])])].sort();
+    const coreNamespaces = [...new Set(["kube-system", ...core.flatMap(namespaceNames)])].sort();
     const namespaceHosts: Record<string, string[]> = {};
     for (const app of ctx.apps.filter((a) => a.host !== undefined)) {
         (namespaceHosts[app.namespace] ??= []).push(`${app.host!}.${ctx.domain}`);

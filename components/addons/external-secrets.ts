@@ -22,6 +22,11 @@ export interface ExternalSecretsArgs {
     readonly provider: k8s.Provider;
     /** Vault's in-cluster API address. */
     readonly vaultAddress: string;
+    /**
+     * PEM of the CA Vault's certificate chains to (ha: https), carried inline by every store: a
+     * namespaced store's caProvider can only name its own namespace, and the CA is public.
+     */
+    readonly vaultCaCertificate?: pulumi.Input<string>;
     /** The namespaces that read platform secrets; each gets a reader service account and a store. */
     readonly readers: readonly SecretReader[];
     /** The Tenancy layer's namespace of each reader's app, so its objects wait for it. */
@@ -43,6 +48,10 @@ export class ExternalSecrets extends pulumi.ComponentResource {
             { parent: this },
         );
         const stores = new Map<string, k8s.apiextensions.CustomResource>();
+        // The CRD's caBundle is bytes: base64 of the PEM. (A harness that echoes inputs has no
+        // generated certificate: an empty bundle there, never a throw.)
+        const caBundle =
+            args.vaultCaCertificate === undefined ? undefined : pulumi.output(args.vaultCaCertificate).apply((pem: string | undefined) => Buffer.from(pem ?? "", "utf8").toString("base64"));
         for (const reader of args.readers) {
             const namespace = args.namespaces.get(reader.app);
             if (namespace === undefined) {
@@ -68,6 +77,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                             provider: {
                                 vault: {
                                     server: args.vaultAddress,
+                                    ...(caBundle ? { caBundle } : {}),
                                     path: vaultLayout.kvMount,
                                     version: "v2",
                                     auth: {

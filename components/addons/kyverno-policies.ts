@@ -28,10 +28,11 @@
 // or Kyverno extension functions (quantity(), split(), ...), and no optional syntax (`.?`).
 //
 // Exceptions. An add-on that cannot meet a policy lists an exception in its catalog entry: the
-// policy, the reason, and the workloads it covers. Each app and policy becomes one
+// policy, the reason, and the workloads it covers. Each app, namespace and policy becomes one
 // PolicyException in Kyverno's own namespace (the only namespace Kyverno reads exceptions
 // from, see policyExceptionFeature), referencing both policies of the family. Its
-// matchConditions hold only in the app's namespace and only for objects named after one of
+// matchConditions hold only in the namespace those workloads run in (the app's own, or the
+// one a workload names: node-exporter's) and only for objects named after one of
 // the workloads: the controller itself (which the autogen'd checks see; an exception's
 // conditions are not rewritten) and the objects it creates, which carry its name as a prefix
 // (`<deployment>-<hash>` ReplicaSets; pods with a generateName `<deployment>-<hash>-`,
@@ -40,6 +41,7 @@
 // themselves are never weakened.
 
 import type { CatalogApp } from "../catalog";
+import { namespaceOfWorkload } from "../catalog/namespaces";
 import { partOfLabel } from "../tenancy";
 import { podControls, podVariables } from "./pod-security";
 
@@ -232,10 +234,16 @@ export function workloadCondition(workloads: readonly string[]): string {
     return `[${workloads.map(celString).join(", ")}].exists(w, ${name} || ${generateName})`;
 }
 
-/** The PolicyExceptions of the catalog: one per app and policy, in Kyverno's namespace. */
+/** The name of the PolicyException for an app's workloads in `namespace` (its own namespace keeps the short name). */
+const exceptionName = (app: CatalogApp, namespace: string, policy: PolicyName) => (namespace === app.namespace ? `${app.name}-${policy}` : `${app.name}-${namespace}-${policy}`);
+
+/**
+ * The PolicyExceptions of the catalog, in Kyverno's namespace: one per app, namespace and
+ * policy, each holding only in the namespace its workloads run in (catalog Workload.namespace).
+ */
 export function policyExceptions(apps: readonly CatalogApp[], namespace: string = exceptionNamespace): Manifest[] {
     return apps.flatMap((app) => {
-        const byPolicy = new Map<PolicyName, { reasons: string[]; workloads: string[] }>();
+        const grouped = new Map<string, { namespace: string; policy: PolicyName; reasons: string[]; workloads: string[] }>();
         for (const e of app.policyExceptions) {
             if (!isPolicyName(e.policy)) {
                 throw new Error(`${app.name}: policy exception for unknown policy ${e.policy} (known: ${policyNames.join(", ")})`);
@@ -243,16 +251,25 @@ export function policyExceptions(apps: readonly CatalogApp[], namespace: string 
             if (e.workloads.length === 0) {
                 throw new Error(`${app.name}: the exception to ${e.policy} names no workloads`);
             }
-            const entry = byPolicy.get(e.policy) ?? { reasons: [], workloads: [] };
-            entry.reasons.push(e.reason);
-            entry.workloads.push(...e.workloads.filter((w) => !entry.workloads.includes(w)));
-            byPolicy.set(e.policy, entry);
+            for (const workload of e.workloads) {
+                // A name the entry does not list as a workload runs in the app's own namespace, as workloads do by default.
+                const where = namespaceOfWorkload(app, workload) ?? app.namespace;
+                const key = `${where}/${e.policy}`;
+                const entry = grouped.get(key) ?? { namespace: where, policy: e.policy, reasons: [], workloads: [] };
+                if (!entry.reasons.includes(e.reason)) {
+                    entry.reasons.push(e.reason);
+                }
+                if (!entry.workloads.includes(workload)) {
+                    entry.workloads.push(workload);
+                }
+                grouped.set(key, entry);
+            }
         }
-        return [...byPolicy].map(([policy, { reasons, workloads }]) => ({
+        return [...grouped.values()].map(({ namespace: where, policy, reasons, workloads }) => ({
             apiVersion,
             kind: "PolicyException",
             metadata: {
-                name: `${app.name}-${policy}`,
+                name: exceptionName(app, where, policy),
                 namespace,
                 labels: { ...partOfLabel, "fawkes.dev/app": app.name },
                 annotations: { "fawkes.dev/reason": reasons.join("; ") },
@@ -260,7 +277,7 @@ export function policyExceptions(apps: readonly CatalogApp[], namespace: string 
             spec: {
                 policyRefs: [policy, auditPolicyName(policy)].map((name) => ({ name, kind: "ValidatingPolicy" })),
                 matchConditions: [
-                    { name: "app-namespace", expression: `request.namespace == ${celString(app.namespace)}` },
+                    { name: "app-namespace", expression: `request.namespace == ${celString(where)}` },
                     { name: "app-workloads", expression: workloadCondition(workloads) },
                 ],
             },

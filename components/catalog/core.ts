@@ -69,6 +69,11 @@ function certManager(ctx: CatalogContext): CatalogApp {
 }
 
 function vault(ctx: CatalogContext): CatalogApp {
+    const server = container("vault", "server.resources", r("250m", "256Mi"), r("1", "512Mi"));
+    // HA (TLS): a sidecar that sends the server SIGHUP when cert-manager renews its certificate, a
+    // shell loop of the server's own image. components/addons/vault.ts writes it into the chart's
+    // extraContainers (a list, so no values path) with these resources.
+    const tlsReload = container("tls-reload", undefined, r("5m", "16Mi"), r("50m", "32Mi"));
     return {
         name: "vault",
         // hashicorp/vault-helm tag v0.34.1 (Vault 2.0.4)
@@ -78,7 +83,14 @@ function vault(ctx: CatalogContext): CatalogApp {
         host: "vault",
         workloads: [
             // dev mode is one in-memory server; HA is a three-node raft cluster.
-            workload("vault", "StatefulSet", ctx.ha ? 3 : 1, { resources: "server.resources", replicas: ctx.ha ? "server.ha.replicas" : undefined, placement: "server" }, r("250m", "256Mi"), r("1", "512Mi")),
+            {
+                name: "vault",
+                kind: "StatefulSet",
+                replicas: ctx.ha ? 3 : 1,
+                replicasPath: ctx.ha ? "server.ha.replicas" : undefined,
+                placementPath: "server",
+                containers: ctx.ha ? [server, tlsReload] : [server],
+            },
         ],
         policyExceptions: [],
     };
@@ -195,6 +207,25 @@ function redisHa(): Workload[] {
 
 
 /**
+ * external-dns, on a stack with fawkes:dns: the platform's A/CNAME records (and their TXT
+ * ownership records) in the stack's Route 53 or Azure DNS zone, from its Ingresses.
+ */
+function externalDns(): CatalogApp {
+    return {
+        name: "external-dns",
+        // kubernetes-sigs/external-dns tag external-dns-helm-chart-1.21.1: external-dns v0.21.0, image
+        // registry.k8s.io/external-dns/external-dns:v0.21.0 (the chart's appVersion).
+        chart: { repo: "https://kubernetes-sigs.github.io/external-dns/", name: "external-dns", version: "1.21.1" },
+        namespace: "external-dns",
+        pool: "platform",
+        // The chart runs exactly one replica (it has no replicas value): one writer per TXT owner id.
+        // A few dozen records polled once a minute: well under 50Mi in use.
+        workloads: [workload("external-dns", "Deployment", 1, { resources: "resources", placement: "" }, r("10m", "64Mi"), r("100m", "128Mi"))],
+        policyExceptions: [],
+    };
+}
+
+/**
  * The in-cluster Git server of a local stack: Gitea on SQLite with its own volume (the shared
  * PostgreSQL is itself deployed by Argo CD from this server, so it cannot be its store).
  */
@@ -241,5 +272,6 @@ export function coreAddons(ctx: CatalogContext): CatalogApp[] {
         kyverno(ctx),
         argoCd(ctx),
         ...(ctx.gitServer ? [gitServer()] : []),
+        ...(ctx.dns !== undefined ? [externalDns()] : []),
     ];
 }

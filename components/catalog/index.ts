@@ -91,17 +91,25 @@ export function enabledGitopsApps(switches: Readonly<Record<string, boolean>>): 
 
 /**
  * Everything a stack runs, as the program deploys it: the core add-ons and the enabled Argo
- * CD apps, each with the ACME solver pods its certificates need when they come from Let's Encrypt.
+ * CD apps, each with the ACME solver pods its certificates need when they come from Let's Encrypt
+ * through HTTP-01.
  */
-export function stackCatalog(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "apps" | "tls" | "gitops">): CatalogApp[] {
-    const acme = config.tls.issuer !== "local-ca";
+export function stackCatalog(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "apps" | "tls" | "gitops" | "dns">): CatalogApp[] {
+    // DNS-01 challenges are TXT records in the zone: no solver pod runs anywhere.
+    const acme = config.tls.issuer !== "local-ca" && config.tls.solver === "http01";
     const core = coreAddons(catalogContext(config));
     return [...core, ...enabledGitopsApps(config.apps)].map((app) => withAcmeSolver(app, acme));
 }
 
 /** What the catalog's shape depends on, from a stack's config. */
-export function catalogContext(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "gitops">): CatalogContext {
-    return { provider: config.cluster.provider, ha: config.ha, ingressController: config.ingress.controller, gitServer: config.gitops.source === "in-cluster" };
+export function catalogContext(config: Pick<PlatformConfig, "cluster" | "ha" | "ingress" | "gitops" | "dns">): CatalogContext {
+    return {
+        provider: config.cluster.provider,
+        ha: config.ha,
+        ingressController: config.ingress.controller,
+        gitServer: config.gitops.source === "in-cluster",
+        ...(config.dns ? { dns: config.dns.provider } : {}),
+    };
 }
 
 /** The databases of the given apps, in catalog order. */

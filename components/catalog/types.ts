@@ -1,7 +1,7 @@
 // The catalog's types: what an app entry declares, for the core add-ons Pulumi installs and
 // for the apps Argo CD runs from the app-of-apps.
 
-import type { ClusterProvider, IngressController } from "../config-types";
+import type { ClusterProvider, DnsConfig, IngressController } from "../config-types";
 
 export interface Resources {
     readonly cpu: string;
@@ -43,6 +43,13 @@ export interface Workload {
     readonly createdBy?: { readonly operator: string; readonly source: string };
     /** The pool its pods run on, where it is not its app's (Jenkins agents run on `apps`). */
     readonly pool?: string;
+    /**
+     * The namespace its pods run in, where it is not its app's: a node agent the chart can move
+     * out (kube-prometheus-stack's node-exporter), so the host access it needs does not lower
+     * the Pod Security level of the app's other pods. The tenancy layer creates it with its own
+     * labels, quota and limit range; the app's project may deploy there.
+     */
+    readonly namespace?: string;
     /** Pods that come and go (build agents, ACME solvers): counted in the quota, not in the steady state. */
     readonly transient?: boolean;
 }
@@ -87,6 +94,11 @@ export interface AppLogin {
     readonly vaultPath: string;
     /** The user name, where the app fixes it and the secret holds only the password. */
     readonly username?: string;
+    /**
+     * The UI has no login of its own: the ingress controller asks for this one (HTTP basic auth,
+     * ui-auth.ts), and the secret holds its htpasswd line too.
+     */
+    readonly basicAuth?: boolean;
 }
 
 /** What the catalog's shape depends on. */
@@ -96,6 +108,8 @@ export interface CatalogContext {
     readonly ingressController: IngressController;
     /** The stack syncs from the in-cluster Git server (no fawkes:gitops.repoURL). */
     readonly gitServer?: boolean;
+    /** fawkes:dns's provider: external-dns keeps the platform's records in that zone. */
+    readonly dns?: DnsConfig["provider"];
 }
 
 /** AppProjects group apps; each project may deploy only its apps' charts into their namespaces. */

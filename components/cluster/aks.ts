@@ -7,9 +7,9 @@ import { Provider as AzureProvider } from "@pulumi/azure-native/provider";
 import { ResourceGroup } from "@pulumi/azure-native/resources/resourceGroup";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AksClusterConfig } from "../config-types";
+import type { AksClusterConfig, ApiAccess } from "../config-types";
 import { nonInteractiveKubeconfig } from "./aks-kubeconfig";
-import { type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
+import { allowedCidrs, type ApiReach, type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels, publicAccessCidrs } from "./types";
 
 export interface AksClusterArgs {
     readonly config: AksClusterConfig;
@@ -26,6 +26,7 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
     readonly cloud: CloudContext;
+    readonly apiReach: ApiReach;
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:cluster:AksCluster", name, {}, opts);
@@ -52,6 +53,7 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
                 disableLocalAccounts: entraOnly,
                 aadProfile: entraOnly ? { managed: true, enableAzureRBAC: true } : undefined,
                 networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", loadBalancerSku: "standard" },
+                apiServerAccessProfile: apiServerAccessProfile(config.apiAccess),
                 // Workload identity lets pods (Vault's auto-unseal) use Entra ID without stored secrets.
                 oidcIssuerProfile: { enabled: true },
                 securityProfile: { workloadIdentity: { enabled: true } },
@@ -113,15 +115,24 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
         }
 
         const credentials = containerservice.listManagedClusterUserCredentialsOutput(
-            // Entra-only clusters hand out an exec kubeconfig that runs kubelogin.
-            { resourceGroupName: group.name, resourceName: cluster.name, format: entraOnly ? "exec" : undefined },
+            {
+                resourceGroupName: group.name,
+                resourceName: cluster.name,
+                // Entra-only clusters hand out an exec kubeconfig that runs kubelogin.
+                format: entraOnly ? "exec" : undefined,
+                // The public FQDN in both modes: a private cluster's resolves, in public DNS, to its
+                // private address (so a peered runner needs no private DNS link), and the server
+                // never changes when the mode does. A changed server would make the Kubernetes
+                // provider replace every in-cluster resource.
+                serverFqdn: "public",
+            },
             { provider: azure },
         );
         this.kubeconfig = pulumi.secret(
             // AKS always returns one; an empty kubeconfig would only appear under a mock
             // harness that answers calls with nothing, and must not crash the program there.
-            // Entra-only: kubelogin takes the Azure CLI's login, never a device code (non-interactive runs).
-            credentials.kubeconfigs.apply((configs) => nonInteractiveKubeconfig(Buffer.from(configs?.[0]?.value ?? "", "base64").toString("utf8"))),
+            // Entra-only: kubelogin logs in the way fawkes:cluster.kubelogin says, never with a device code.
+            credentials.kubeconfigs.apply((configs) => nonInteractiveKubeconfig(Buffer.from(configs?.[0]?.value ?? "", "base64").toString("utf8"), config.kubelogin)),
         );
         this.clusterName = cluster.name;
         this.cloud = {
@@ -132,7 +143,30 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
             oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
         };
         this.pools = cloudNodePools(config.pools);
+        this.apiReach = {
+            mode: config.apiAccess.mode,
+            endpoint: pulumi.interpolate`https://${cluster.fqdn}:443`,
+            allowedCidrs: allowedCidrs(config.apiAccess),
+            network: { kind: "aks", nodeResourceGroup: cluster.nodeResourceGroup.apply((g) => g ?? "") },
+        };
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: access });
-        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools });
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools, apiReach: this.apiReach });
     }
+}
+
+/**
+ * fawkes:cluster.apiAccess on AKS. API Server VNet Integration in both modes: only a cluster
+ * created with it can later turn private in place (AKS docs, "Create a private AKS cluster":
+ * existing clusters with API Server VNet Integration can enable private cluster mode; others
+ * would have to be recreated), so a first run with a public, restricted endpoint can move to a
+ * runner inside the network without losing the cluster. With AKS-managed networking the API
+ * server's subnet is delegated inside the managed virtual network in the node resource group.
+ */
+export function apiServerAccessProfile(access: ApiAccess): containerservice.ManagedClusterArgs["apiServerAccessProfile"] {
+    if (access.mode === "public") {
+        return { enableVnetIntegration: true, authorizedIPRanges: publicAccessCidrs(access) };
+    }
+    // Authorized IP ranges do not apply to a private API server. The public FQDN stays, resolving
+    // to the private address, and the kubeconfig keeps naming it (the credentials call above).
+    return { enableVnetIntegration: true, enablePrivateCluster: true, enablePrivateClusterPublicFQDN: true, privateDNSZone: "system" };
 }

@@ -9,12 +9,13 @@ import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
 import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import { SecurityGroupIngressRule } from "@pulumi/aws/vpc/securityGroupIngressRule";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EksClusterConfig, PoolConfig } from "../config-types";
+import { eksVpcCidr, type EksClusterConfig, type PoolConfig } from "../config-types";
 import { adminThatIsCreator, creatorCollision } from "./cluster-admins";
 import { podIdentityTrustPolicy } from "./eks-pod-identity";
-import { type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels } from "./types";
+import { allowedCidrs, type ApiReach, type CloudContext, cloudNodePools, type NodePool, type PlatformCluster, poolLabels, publicAccessCidrs } from "./types";
 
 export interface EksClusterArgs {
     readonly config: EksClusterConfig;
@@ -22,7 +23,6 @@ export interface EksClusterArgs {
     readonly ha: boolean;
 }
 
-const vpcCidr = "10.0.0.0/16";
 /** Private subnets are large because the VPC CNI gives every pod a VPC address. */
 const privateSubnetCidr = (i: number) => `10.0.${i * 32}.0/19`;
 const publicSubnetCidr = (i: number) => `10.0.${96 + i}.0/24`;
@@ -63,6 +63,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
     readonly kubeconfig: pulumi.Output<string>;
     readonly clusterName: pulumi.Output<string>;
     readonly cloud: CloudContext;
+    readonly apiReach: ApiReach;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:cluster:EksCluster", name, {}, opts);
@@ -87,6 +88,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
               );
 
         const network = this.createNetwork(name, config, zones, ha, tags, child, stateful);
+        const api = this.createApiAccess(name, config, network.vpc, tags, child);
         const key = new kms.Key(
             `${name}-secrets`,
             { description: `Envelope encryption of Kubernetes Secrets in EKS cluster ${config.name}`, enableKeyRotation: true, deletionWindowInDays: 30, tags },
@@ -120,9 +122,11 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
                 roleArn: clusterRole.arn,
                 vpcConfig: {
                     subnetIds: pulumi.all([network.privateSubnetIds, network.publicSubnetIds]).apply(([priv, pub]) => [...priv, ...pub]),
+                    // Always on: nodes (and anything else in the VPC) reach the API server privately.
                     endpointPrivateAccess: true,
-                    endpointPublicAccess: config.endpointPublicAccessCidrs.length > 0,
-                    publicAccessCidrs: config.endpointPublicAccessCidrs.length > 0 ? [...config.endpointPublicAccessCidrs] : undefined,
+                    endpointPublicAccess: config.apiAccess.mode === "public",
+                    publicAccessCidrs: config.apiAccess.mode === "public" ? publicAccessCidrs(config.apiAccess) : undefined,
+                    securityGroupIds: [api.securityGroup.id],
                 },
                 encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
                 accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
@@ -161,7 +165,14 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
             ),
         );
         this.createAdmins(name, config, cluster, child);
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: nodeGroups });
+        this.apiReach = {
+            mode: config.apiAccess.mode,
+            endpoint: cluster.endpoint,
+            allowedCidrs: allowedCidrs(config.apiAccess),
+            network: { kind: "eks", vpcId: network.vpc.id, privateSubnetIds: network.privateSubnetIds, apiSecurityGroupId: api.securityGroup.id },
+        };
+        // Private: a runner in the VPC talks to the API server only once its 443 rule exists.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: [...nodeGroups, ...api.runnerRules] });
 
         // EKS clusters created at 1.30 and later have no default StorageClass; Vault,
         // Prometheus and the databases need one.
@@ -178,7 +189,38 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
             { parent: this, provider: this.provider },
         );
 
-        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools });
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, pools: this.pools, apiReach: this.apiReach });
+    }
+
+    /**
+     * A security group of the control plane's own, for API access from inside the network. The
+     * cluster security group EKS creates admits only its own members (its one inbound rule is
+     * "all traffic from self": EKS user guide, "Security group requirements"), so a runner in
+     * the VPC, which resolves the endpoint to its private addresses, could not connect; AWS has
+     * the control plane's security group allow 443 from the bastion or connected network (EKS
+     * user guide, "Accessing a private only API server"). EKS attaches groups listed in
+     * vpcConfig.securityGroupIds to the control plane's network interfaces only, not to nodes.
+     * The group is attached in both modes, so a change of mode adds or removes its rules and
+     * never the cluster's security groups.
+     */
+    private createApiAccess(name: string, config: EksClusterConfig, vpc: ec2.Vpc, tags: Record<string, string>, child: pulumi.CustomResourceOptions) {
+        // No egress rules: the cluster security group already lets the control plane reach the nodes.
+        const securityGroup = new ec2.SecurityGroup(
+            `${name}-api`,
+            { vpcId: vpc.id, description: "Kubernetes API server: 443 from the runner networks of fawkes:cluster.apiAccess", tags: { ...tags, Name: `${config.name}-api` } },
+            child,
+        );
+        const runnerCidrs = config.apiAccess.mode === "private" ? config.apiAccess.runnerCidrs : [];
+        // Named by range, so reordering the list changes nothing.
+        const runnerRules = runnerCidrs.map(
+            (cidr) =>
+                new SecurityGroupIngressRule(
+                    `${name}-api-${cidr.replace(/[./]/g, "-")}`,
+                    { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: cidr, description: "Kubernetes API from a runner network (apiAccess.runnerCidrs)", tags },
+                    child,
+                ),
+        );
+        return { securityGroup, runnerRules };
     }
 
     /** An access entry with the cluster-admin access policy per configured admin (fawkes:cluster.admins). */
@@ -215,7 +257,7 @@ export class EksCluster extends pulumi.ComponentResource implements PlatformClus
         child: pulumi.CustomResourceOptions,
         stateful: pulumi.CustomResourceOptions,
     ) {
-        const vpc = new ec2.Vpc(`${name}-vpc`, { cidrBlock: vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${config.name}-vpc` } }, stateful);
+        const vpc = new ec2.Vpc(`${name}-vpc`, { cidrBlock: eksVpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${config.name}-vpc` } }, stateful);
         const igw = new ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags }, child);
         const publicRoutes = new ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags }, child);
         const clusterTag = `kubernetes.io/cluster/${config.name}`;

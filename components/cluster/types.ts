@@ -3,7 +3,7 @@
 
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { PoolConfig } from "../config-types";
+import type { ApiAccess, PoolConfig, PublicApiAccess } from "../config-types";
 
 import { capacityCpuLabel, capacityMemoryLabel, poolLabel } from "../../policy/lib/labels";
 
@@ -54,8 +54,39 @@ export type CloudContext =
           readonly oidcIssuerUrl: pulumi.Output<string>;
       };
 
+/**
+ * How the API server of a cloud cluster is reached (fawkes:cluster.apiAccess), with what a
+ * runner inside the cluster's network needs to be set up there (README, "Reaching the cluster").
+ */
+export interface ApiReach {
+    readonly mode: "public" | "private";
+    /** The API server's URL, as the kubeconfig names it. */
+    readonly endpoint: pulumi.Output<string>;
+    /** public: the ranges the public endpoint admits this run; EKS private: the runner networks admitted on 443. */
+    readonly allowedCidrs: readonly string[];
+    readonly network: RunnerNetwork;
+}
+
+/** Where a runner goes to reach a private API server. */
+export type RunnerNetwork =
+    | {
+          readonly kind: "eks";
+          readonly vpcId: pulumi.Output<string>;
+          /** A runner launched here has a VPC address (inside the default runnerCidrs) and egress through the NAT gateways. */
+          readonly privateSubnetIds: pulumi.Output<string[]>;
+          /** Attached to the control plane's interfaces; its 443 rules admit apiAccess.runnerCidrs in private mode. */
+          readonly apiSecurityGroupId: pulumi.Output<string>;
+      }
+    | {
+          readonly kind: "aks";
+          /** Holds the AKS-managed virtual network a runner's own network is peered with. */
+          readonly nodeResourceGroup: pulumi.Output<string>;
+      };
+
 export interface PlatformCluster {
     readonly cloud: CloudContext;
+    /** EKS and AKS: how the API server is reached. Absent on kind (127.0.0.1). */
+    readonly apiReach?: ApiReach;
     /** Provider for every in-cluster resource; the default Kubernetes provider is never used. */
     readonly provider: k8s.Provider;
     readonly pools: readonly NodePool[];
@@ -88,4 +119,14 @@ export function cloudNodePools(pools: readonly PoolConfig[]): NodePool[] {
         labels: poolLabels(p),
         taints: [],
     }));
+}
+
+/** The ranges a public endpoint admits: the team's, plus the deployer's address for this run. */
+export function publicAccessCidrs(access: PublicApiAccess): string[] {
+    return [...access.cidrs, ...(access.deployerCidr !== undefined && !access.cidrs.includes(access.deployerCidr) ? [access.deployerCidr] : [])];
+}
+
+/** What the API server admits: the public ranges, or in private mode the runner networks (on 443, EKS; none on AKS, whose peered networks need no rule). */
+export function allowedCidrs(access: ApiAccess): string[] {
+    return access.mode === "public" ? publicAccessCidrs(access) : [...access.runnerCidrs];
 }

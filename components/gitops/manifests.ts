@@ -1,12 +1,14 @@
 // The GitOps tree as plain objects, derived from the catalog and a stack's config: one
 // Argo CD Application per enabled app (apps/<app>.yaml, synced by the root app), the
-// ExternalSecrets its charts read and its setup Jobs (apps/<app>/, synced by the app's own
-// Application as its second source, within the app's project), written to platform/<stack>/
-// by `npm run gitops`; and the AppProjects and root Application the program itself creates.
+// ExternalSecrets its charts read, the Middleware in front of a UI without a login, and its
+// setup Jobs (apps/<app>/, synced by the app's own Application as its second source, within
+// the app's project), written to platform/<stack>/ by `npm run gitops`; and the AppProjects
+// and root Application the program itself creates.
 // Pure: the program, the generator and the tests share it.
 
 import { catalogValues, deepMerge } from "../addons/helm";
 import { type AppValuesContext, databasesOf, enabledGitopsApps, type GitOpsApp, secretsOf } from "../catalog";
+import { namespaceNames } from "../catalog/namespaces";
 import type { PlatformConfig } from "../config-types";
 import { argoCdNamespace, clusterIssuerNames, inCluster, ingressClassNames } from "../names";
 import { partOfLabel, poolLabel } from "../../policy/lib/labels";
@@ -14,6 +16,7 @@ import { externalUrl } from "../urls";
 import { appKinds, type GroupKind, type RenderFacts } from "./app-kinds";
 import { rootRepoURL } from "./git-source";
 import { setupJobs } from "./setup-jobs";
+import { uiAuthObjects } from "../catalog/ui-auth";
 import { applicationWave, secretWave } from "./waves";
 import { secretStoreName } from "../vault-policies";
 
@@ -43,13 +46,25 @@ export function valuesContext(config: PlatformConfig): AppValuesContext {
 /** The AppProject an app's Application syncs through: one per app, named after it. */
 export const appProjectName = (app: Pick<GitOpsApp, "name">) => app.name;
 
-/** Directory of the tree, relative to the stack's path, holding the app's own objects (ExternalSecrets, setup Jobs). */
+/** Directory of the tree, relative to the stack's path, holding the app's own objects (ExternalSecrets, a Middleware, setup Jobs). */
 export const appObjectsDir = (app: Pick<GitOpsApp, "name">) => `apps/${app.name}`;
 
-/** The app's own objects the platform writes beside its chart: its ExternalSecrets, then its setup Jobs. */
+/**
+ * The app's own objects the platform writes beside its chart: its ExternalSecrets, the Traefik
+ * Middleware that asks for its login where its UI has none (ui-auth.ts), then its setup Jobs.
+ */
 export function appObjects(app: GitOpsApp, config: PlatformConfig): Manifest[] {
-    return [...externalSecrets(app, config), ...setupJobs(app)];
+    // The Middleware syncs with the Secret it reads, before the chart's Ingress names it.
+    const uiAuth = uiAuthObjects(valuesContext(config), app).map((o) => ({ ...o, metadata: { ...(o.metadata as object), labels: { ...partOf }, annotations: syncWave(secretWave(app)) } }));
+    return [...externalSecrets(app, config), ...uiAuth, ...setupJobs(app)];
 }
+
+/** The file an app object is written to in apps/<app>/: named after its kind and name. */
+const objectFilePrefixes: Readonly<Record<string, string>> = { ExternalSecret: "secret", Job: "job", Middleware: "middleware" };
+const appObjectFile = (app: GitOpsApp, object: Manifest) => {
+    const kind = object.kind as string;
+    return `${appObjectsDir(app)}/${objectFilePrefixes[kind] ?? kind.toLowerCase()}-${(object.metadata as { name: string }).name}.yaml`;
+};
 
 interface ChartSource {
     readonly repoURL: string;
@@ -152,8 +167,14 @@ const isTenancyKind = (k: GroupKind) => tenancyKinds.some((t) => t.group === k.g
 
 const withKind = (kinds: readonly GroupKind[], extra: GroupKind) => (kinds.some((k) => k.group === extra.group && k.kind === extra.kind) ? [...kinds] : [...kinds, extra]);
 
-/** The namespaces an app deploys into: its own and the chart's extra ones. */
-const namespacesOf = (app: GitOpsApp) => [app.namespace, ...(app.extraNamespaces ?? [])];
+/** A manifest's API group ("" for the core API, e.g. `v1`) and kind. */
+const groupKindOf = (o: Manifest): GroupKind => {
+    const apiVersion = o.apiVersion as string;
+    return { group: apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "", kind: o.kind as string };
+};
+
+/** The namespaces an app deploys into: its own, its workloads' own ones and the chart's extra ones. */
+const namespacesOf = (app: GitOpsApp) => namespaceNames(app);
 
 /** Refuses a catalog where an app deploys into a core namespace or into another app's. */
 export function checkAppNamespaces(apps: readonly GitOpsApp[]): void {
@@ -176,7 +197,8 @@ export function checkAppNamespaces(apps: readonly GitOpsApp[]): void {
  * One AppProject per app, allowing exactly: its chart's repository (and this platform's
  * repository where it syncs its own objects from there), its own namespaces, and the kinds
  * its chart renders at the pinned version (read from the render facts), cluster-scoped kinds
- * only where the render has them, plus ExternalSecret and Job where the app has them.
+ * only where the render has them, plus the kinds of its own objects (ExternalSecret,
+ * Middleware, Job) where it has them.
  */
 export function appProjects(config: PlatformConfig, facts?: RenderFacts): Manifest[] {
     const apps = enabledGitopsApps(config.apps);
@@ -184,14 +206,8 @@ export function appProjects(config: PlatformConfig, facts?: RenderFacts): Manife
     return apps.map((app) => {
         const kinds = appKinds(app.name, facts);
         const own = appObjects(app, config);
-        const has = (kind: string) => own.some((o) => o.kind === kind);
-        let namespaced = kinds.namespaced.filter((k) => !isTenancyKind(k));
-        if (has("ExternalSecret")) {
-            namespaced = withKind(namespaced, { group: "external-secrets.io", kind: "ExternalSecret" });
-        }
-        if (has("Job")) {
-            namespaced = withKind(namespaced, { group: "batch", kind: "Job" });
-        }
+        // The chart's kinds, and those of the app's own objects (ExternalSecret, Middleware, Job).
+        const namespaced = own.map(groupKindOf).reduce(withKind, kinds.namespaced.filter((k) => !isTenancyKind(k)));
         return {
             apiVersion: "argoproj.io/v1alpha1",
             kind: "AppProject",
@@ -262,7 +278,7 @@ export function platformTree(config: PlatformConfig): Map<string, Manifest> {
         files.set(`apps/${app.name}.yaml`, application(app, config));
         // Not in the kustomization: the app's Application syncs these, not the root app.
         for (const object of appObjects(app, config)) {
-            files.set(`${appObjectsDir(app)}/${object.kind === "Job" ? "job" : "secret"}-${(object.metadata as { name: string }).name}.yaml`, object);
+            files.set(appObjectFile(app, object), object);
         }
     }
     files.set("kustomization.yaml", {

@@ -151,11 +151,33 @@ export const eksEndpointAndEncryption: ResourceValidationPolicy = {
         const cidrs = (vpc.publicAccessCidrs ?? []) as string[];
         // AWS opens a public endpoint without CIDRs to 0.0.0.0/0.
         if (vpc.endpointPublicAccess !== false && (cidrs.length === 0 || cidrs.includes("0.0.0.0/0"))) {
-            reportViolation("the API endpoint is public to 0.0.0.0/0; list your runners' CIDRs in fawkes:cluster.endpointPublicAccessCidrs or keep it private ([]).");
+            reportViolation("the API endpoint is public to 0.0.0.0/0; list the ranges that may reach it in fawkes:cluster.apiAccess { mode: public, cidrs } or use { mode: private }.");
         }
         const resources = (obj(args.props.encryptionConfig).resources ?? []) as string[];
         if (!resources.includes("secrets")) {
             reportViolation("Secrets are not encrypted with a KMS key; set encryptionConfig { resources: [secrets], provider.keyArn }.");
+        }
+    },
+};
+
+export const aksApiServerRestricted: ResourceValidationPolicy = {
+    name: "aks-api-server-restricted",
+    description: "AKS API servers are private or admit only authorized IP ranges, never 0.0.0.0/0.",
+    enforcementLevel: "mandatory",
+    validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+        if (args.type !== "azure-native:containerservice:ManagedCluster") {
+            return;
+        }
+        const access = obj(args.props.apiServerAccessProfile);
+        if (access.enablePrivateCluster === true) {
+            return;
+        }
+        const ranges = Array.isArray(access.authorizedIPRanges) ? (access.authorizedIPRanges as unknown[]) : [];
+        // Without authorized IP ranges a public AKS API server answers the whole internet.
+        if (ranges.length === 0 || ranges.includes("0.0.0.0/0")) {
+            reportViolation(
+                "the API server is public to 0.0.0.0/0; list the ranges that may reach it in fawkes:cluster.apiAccess { mode: public, cidrs } (authorized IP ranges) or use { mode: private }.",
+            );
         }
     },
 };

@@ -36,6 +36,11 @@ export function mockState(args: pulumi.runtime.MockResourceArgs): Record<string,
                 certificateAuthority: { data: "Q0EK" },
                 identities: [{ oidcs: [{ issuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE" }] }],
             };
+        case "kubernetes:core/v1:Secret":
+            // The token controller fills a service-account-token Secret, and pulumi-kubernetes waits for it.
+            return state.type === "kubernetes.io/service-account-token"
+                ? { ...state, data: { token: Buffer.from(`mock-token-${args.name}`).toString("base64"), "ca.crt": "Q0EK" } }
+                : state;
         case "aws:kms/key:Key":
             return { ...state, keyId: `${args.name}-key-id`, arn: `arn:aws:kms:eu-west-1:${accountId}:key/${args.name}` };
         case "aws:ec2/launchTemplate:LaunchTemplate":

@@ -1,9 +1,20 @@
 // Reads the GitHub workflows for the CI boundary checks in test/tooling.spec.ts: which actions
-// they use and how they are pinned, and per job its environment, condition, permissions and
-// the secrets it names.
+// they use and how they are pinned, and per job its environment, condition, permissions, the
+// secrets it names, its env and its steps.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+
+/** One step, as far as the checks read it. */
+export interface WorkflowStep {
+    name?: string;
+    id?: string;
+    if?: string;
+    uses?: string;
+    run?: string;
+    with: Record<string, unknown>;
+    timeoutMinutes?: number;
+}
 
 export interface WorkflowJob {
     file: string;
@@ -15,6 +26,9 @@ export interface WorkflowJob {
     secrets: string[];
     /** The job's `uses:` values (its steps', or the job's own for a reusable workflow). */
     uses: string[];
+    /** The job's own env (not the workflow's). */
+    env: Record<string, unknown>;
+    steps: WorkflowStep[];
 }
 
 export interface Workflow {
@@ -41,14 +55,25 @@ function jobOf(file: string, name: string, raw: unknown): WorkflowJob {
     const environment = job.environment;
     const steps = Array.isArray(job.steps) ? job.steps.map(asDict) : [];
     const uses = [...(typeof job.uses === "string" ? [job.uses] : []), ...steps.flatMap((s) => (typeof s.uses === "string" ? [s.uses] : []))];
+    const text = (v: unknown) => (typeof v === "string" ? v : undefined);
     return {
         file,
         name,
         environment: typeof environment === "string" ? environment : (asDict(environment).name as string | undefined),
-        if: typeof job.if === "string" ? job.if : undefined,
+        if: text(job.if),
         permissions: job.permissions,
         secrets: secretsNamed(job),
         uses,
+        env: asDict(job.env),
+        steps: steps.map((s) => ({
+            name: text(s.name),
+            id: text(s.id),
+            if: text(s.if),
+            uses: text(s.uses),
+            run: text(s.run),
+            with: asDict(s.with),
+            timeoutMinutes: typeof s["timeout-minutes"] === "number" ? s["timeout-minutes"] : undefined,
+        })),
     };
 }
 

@@ -1,8 +1,10 @@
-// The catalog must equal what renders: every object that makes pods, each of its containers
-// with the same requests and limits, the same replica count and pool placement, and every
-// catalog workload rendered. Then the budget, the quotas and the policy pack count what runs.
+// The catalog must equal what renders: every object that makes pods, in the namespace the
+// catalog gives it, each of its containers with the same requests and limits, the same
+// replica count and pool placement, and every catalog workload rendered. Then the budget, the
+// quotas and the policy pack count what runs.
 
 import type { CatalogApp, Container, Workload } from "../../components/catalog";
+import { workloadNamespace } from "../../components/catalog/namespaces";
 import { poolLabel } from "../../policy/lib/labels";
 import { containerDefaults } from "../../components/budget";
 import { parseCpu, parseMemory } from "../../components/quantity";
@@ -56,6 +58,9 @@ function compareContainer(where: string, declared: Container, rendered: Containe
 function compareWorkload(app: CatalogApp, w: Workload, p: PodMaker): string[] {
     const where = `${p.kind} ${p.namespace}/${p.name}`;
     const problems: string[] = [];
+    if (p.namespace !== workloadNamespace(app, w)) {
+        problems.push(`${where}: renders in namespace ${p.namespace}, the catalog says ${workloadNamespace(app, w)}`);
+    }
     if (p.kind !== "DaemonSet" && w.replicas !== p.replicas) {
         problems.push(`${where}: renders ${p.replicas} replica(s), the catalog says ${w.replicas}`);
     }

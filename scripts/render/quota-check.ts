@@ -1,8 +1,9 @@
 // Each namespace's ResourceQuota (as the program registers it) must hold what runs there at
-// once during an install: every rendered pod (hook Jobs included), the pods operators start,
+// once during an install, namespace by namespace where an app has more than one: every rendered pod (hook Jobs included), the pods operators start,
 // and one surge pod of the largest Deployment that rolls. Pods are sized as admitted, with the
 // LimitRange defaults for containers that set nothing.
 
+import { namespaceNames } from "../../components/catalog/namespaces";
 import type { NodePool } from "../../components/cluster/types";
 import { parseCpu, parseMemory } from "../../components/quantity";
 import { poolLabel } from "../../policy/lib/labels";
@@ -70,10 +71,10 @@ function surges(p: PodMaker): boolean {
     return !(maxSurge === 0 || maxSurge === "0" || maxSurge === "0%");
 }
 
-/** What the namespace of `run` must hold at once. */
-export function namespaceUsage(run: AppRun, pools: readonly NodePool[]): Usage {
+/** What `namespace` must hold at once for `run` (every namespace of the app, unless told). */
+export function namespaceUsage(run: AppRun, pools: readonly NodePool[], namespace?: string): Usage {
     const total = none();
-    const makers = [...run.rendered, ...run.operatorMade];
+    const makers = [...run.rendered, ...run.operatorMade].filter((p) => namespace === undefined || p.namespace === namespace);
     for (const p of makers) {
         const one = podUsage(p);
         const n = podsAtOnce(p, pools);
@@ -88,14 +89,22 @@ export function namespaceUsage(run: AppRun, pools: readonly NodePool[]): Usage {
     return total;
 }
 
-/** Where the rendered pods of an app's namespace exceed its ResourceQuota. */
+/**
+ * Where the rendered pods of an app exceed the ResourceQuota of the namespace they run in: each
+ * of the app's namespaces (its own, and one a node agent of it runs in) is checked on its own.
+ */
 export function quotaProblems(run: AppRun, pools: readonly NodePool[], quotas: readonly K8sObject[]): string[] {
-    const quota = quotas.find((q) => q.kind === "ResourceQuota" && q.metadata.namespace === run.app.namespace);
+    const namespaces = [...new Set([...namespaceNames(run.app), ...[...run.rendered, ...run.operatorMade].map((p) => p.namespace)])];
+    return namespaces.flatMap((namespace) => namespaceQuotaProblems(run, pools, quotas, namespace));
+}
+
+function namespaceQuotaProblems(run: AppRun, pools: readonly NodePool[], quotas: readonly K8sObject[], namespace: string): string[] {
+    const quota = quotas.find((q) => q.kind === "ResourceQuota" && q.metadata.namespace === namespace);
     if (quota === undefined) {
-        return [`namespace ${run.app.namespace} has no ResourceQuota`];
+        return [`namespace ${namespace} has no ResourceQuota`];
     }
     const hard = (quota.spec as { hard: Record<string, string> }).hard;
-    const used = namespaceUsage(run, pools);
+    const used = namespaceUsage(run, pools, namespace);
     const checks: [string, number, number, (n: number) => string][] = [
         ["requests.cpu", used.cpuRequests, cpu(hard["requests.cpu"]), (n) => `${n}m`],
         ["requests.memory", used.memoryRequests, memory(hard["requests.memory"]), (n) => `${Math.ceil(n / 2 ** 20)}Mi`],
@@ -105,5 +114,5 @@ export function quotaProblems(run: AppRun, pools: readonly NodePool[], quotas: r
     ];
     return checks
         .filter(([, need, allowed]) => need > allowed)
-        .map(([field, need, allowed, show]) => `namespace ${run.app.namespace}: its pods need ${field} ${show(need)} at once, the quota allows ${show(allowed)}`);
+        .map(([field, need, allowed, show]) => `namespace ${namespace}: its pods need ${field} ${show(need)} at once, the quota allows ${show(allowed)}`);
 }

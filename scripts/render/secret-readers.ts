@@ -4,6 +4,7 @@
 // not own. A pod that can read another namespace's Secrets holds that namespace's credentials.
 
 import { stackCatalog } from "../../components/catalog";
+import { namespaceNames } from "../../components/catalog/namespaces";
 import type { K8sObject } from "./helm-template";
 import type { StackRender } from "./render";
 
@@ -79,7 +80,7 @@ export interface SecretReaderReport {
     readonly unknownRoles: readonly string[];
 }
 
-/** `ownNamespaces(app)`: the namespaces an app owns (its own and its extra ones). */
+/** `ownNamespaces(app)`: the namespaces an app owns (its own, its workloads' and its extra ones). */
 export function secretReaders(objects: readonly OwnedObject[], ownNamespaces: (app: string) => readonly string[]): SecretReaderReport {
     const of = (kind: string) => objects.filter((o) => o.object.kind === kind);
     const clusterRoles = of("ClusterRole");
@@ -149,7 +150,7 @@ export function stackSecretReaders(render: StackRender): SecretReaderReport {
         ...render.charts.flatMap((c) => c.objects.map((object) => ({ app: c.install.app, object, namespace: object.metadata.namespace ?? c.install.namespace }))),
         ...[...render.tree, ...(render.sources.programObjects as K8sObject[])].map((object) => ({ app: coreOwner, object, namespace: object.metadata.namespace })),
     ];
-    const owned = new Map(apps.map((a) => [a.name, [a.namespace, ...(a.extraNamespaces ?? [])]]));
+    const owned = new Map(apps.map((a) => [a.name, namespaceNames(a)]));
     const everywhere = [...new Set(objects.map((o) => o.namespace ?? ""))];
     return secretReaders(objects, (app) => (app === coreOwner ? everywhere : (owned.get(app) ?? [])));
 }

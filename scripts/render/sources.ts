@@ -55,9 +55,22 @@ export interface StackSources {
 /** Name of the variant with every optional app on. */
 export const allAppsVariant = "dev-all-apps";
 
+/** Name of the variant of prod-aks with an Azure DNS zone: external-dns and DNS-01 through workload identity. */
+export const azureDnsVariant = "prod-aks-dns";
+
 /**
- * The stacks the checks render: every stack file, and dev with every optional app on and
- * the optional ingress controller (ingress-nginx), so that every chart the catalog pins renders.
+ * prod-aks with fawkes:dns on Azure DNS (the zone is the domain itself; prod's Route 53 zone is
+ * a parent of its domain) and DNS-01 certificates, so both DNS providers render.
+ */
+export function withAzureDns(c: StackConfig): void {
+    c["fawkes:dns"] = { zone: "fawkes-aks.example.com", resourceGroupName: "rg-dns" };
+    c["fawkes:tls"] = { ...(c["fawkes:tls"] as Record<string, unknown>), solver: "dns01" };
+}
+
+/**
+ * The stacks the checks render: every stack file, dev with every optional app on and the
+ * optional ingress controller (ingress-nginx), so that every chart the catalog pins renders,
+ * and prod-aks with Azure DNS.
  */
 export function renderTargets(stacks: readonly string[]): RenderTarget[] {
     const allApps = Object.fromEntries(gitopsApps().map((a) => [a.name, true]));
@@ -68,7 +81,11 @@ export function renderTargets(stacks: readonly string[]): RenderTarget[] {
         c["fawkes:ingress"] = { controller: "ingress-nginx" };
         c["fawkes:gitops"] = { repoURL: "https://github.com/fawkes-platform/fawkes.git" };
     };
-    return [...stacks.map((stack) => ({ name: stack, stack })), { name: allAppsVariant, stack: "dev", change: everything }];
+    return [
+        ...stacks.map((stack) => ({ name: stack, stack })),
+        { name: allAppsVariant, stack: "dev", change: everything },
+        ...(stacks.includes("prod-aks") ? [{ name: azureDnsVariant, stack: "prod-aks", change: withAzureDns }] : []),
+    ];
 }
 
 const releaseType = "kubernetes:helm.sh/v3:Release";

@@ -5,7 +5,7 @@ import { container, gitopsApp, ingressFor, issuerAnnotations, keyedWorkload, r, 
 import { containerDefaults } from "../../budget";
 import { platformPostgres } from "./data";
 import type { GitOpsApp } from "../types";
-import { uiAuthAnnotations, uiAuthObjects, uiAuthSecret } from "../ui-auth";
+import { uiAuthAnnotations, uiAuthSecret } from "../ui-auth";
 
 export function argoRollouts(): GitOpsApp {
     return gitopsApp({
@@ -87,7 +87,7 @@ export function devlake(): GitOpsApp {
         pool: "ci",
         host: "devlake",
         // The config UI has no login of its own: the ingress asks for this one (see ui-auth.ts).
-        login: { vaultPath: "devlake/admin" },
+        login: { vaultPath: "devlake/admin", basicAuth: true },
         group: "delivery",
         wave: 1,
         secrets: [
@@ -133,8 +133,6 @@ export function devlake(): GitOpsApp {
             grafana: { admin: { existingSecret: "devlake-grafana-admin" }, persistence: { enabled: false } },
             // The chart defaults to NodePort; the UI is reached through the ingress.
             service: { type: "ClusterIP" },
-            // Rendered by the chart into the app's namespace: Traefik's basicAuth Middleware.
-            extraResources: uiAuthObjects(ctx, "devlake"),
             ingress: {
                 enabled: true,
                 className: ctx.ingressClassName,

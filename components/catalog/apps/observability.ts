@@ -4,6 +4,7 @@ import { poolLabel } from "../../../policy/lib/labels";
 import { coreNamespaceExclusion } from "../../addons/admission-rules";
 import { container, gitopsApp, ingressFor, issuerAnnotations, r, workload } from "../build";
 import type { GitOpsApp } from "../types";
+import { uiAuthAnnotations, uiAuthSecret } from "../ui-auth";
 
 /** prometheus-operator v0.93 builds the Prometheus and Alertmanager StatefulSets (pkg/prometheus/server, pkg/alertmanager). */
 const prometheusOperator = { operator: "kube-prometheus-stack", source: "prometheus-operator v0.93.0 pkg/prometheus/server/statefulset.go, pkg/alertmanager/statefulset.go" };
@@ -12,6 +13,12 @@ const prometheusOperator = { operator: "kube-prometheus-stack", source: "prometh
 const grafanaApp = { app: "grafana", namespace: "grafana" } as const;
 /** kube-prometheus-stack's namespace, where its dashboards and datasource ConfigMaps live. */
 const kubePrometheusNamespace = "monitoring";
+/**
+ * node-exporter's own namespace. It needs the host's network, PID namespace and filesystem, so
+ * its namespace is labelled privileged; in monitoring it would take the API server's Pod
+ * Security check away from Prometheus, Alertmanager, the operator and kube-state-metrics.
+ */
+const nodeExporterNamespace = "node-exporter";
 
 export function kubePrometheusStack(): GitOpsApp {
     const reloader = (init = false) => container(init ? "init-config-reloader" : "config-reloader", "prometheusOperator.prometheusConfigReloader.resources", r("10m", "32Mi"), r("100m", "64Mi"), init);
@@ -53,8 +60,13 @@ export function kubePrometheusStack(): GitOpsApp {
                 containers: [container("alertmanager", "alertmanager.alertmanagerSpec.resources", r("20m", "64Mi"), r("200m", "256Mi")), reloader(), reloader(true)],
             },
             workload({ object: "kube-prometheus-stack-kube-state-metrics", container: "kube-state-metrics" }, "Deployment", 1, { resources: "kube-state-metrics.resources", replicas: "kube-state-metrics.replicas", placement: "kube-state-metrics" }, r("20m", "64Mi"), r("200m", "256Mi")),
-            // Node metrics come from every node, so node-exporter keeps the chart's own placement.
-            { ...workload({ object: "kube-prometheus-stack-prometheus-node-exporter", container: "node-exporter" }, "DaemonSet", 1, { resources: "prometheus-node-exporter.resources" }, r("20m", "32Mi"), r("200m", "64Mi")), everyNode: true },
+            // Node metrics come from every node, so node-exporter keeps the chart's own placement;
+            // it runs in its own privileged namespace (the subchart's namespaceOverride, below).
+            {
+                ...workload({ object: "kube-prometheus-stack-prometheus-node-exporter", container: "node-exporter" }, "DaemonSet", 1, { resources: "prometheus-node-exporter.resources" }, r("20m", "32Mi"), r("200m", "64Mi")),
+                everyNode: true,
+                namespace: nodeExporterNamespace,
+            },
             webhookJob("create"),
             webhookJob("patch"),
         ],
@@ -76,6 +88,12 @@ export function kubePrometheusStack(): GitOpsApp {
             // else). Grafana's sidecars read them there through a ConfigMap-only Role the program
             // creates (components/config-map-readers.ts): no Secrets, no other namespace.
             grafana: { enabled: false, forceDeployDashboards: true, forceDeployDatasources: true },
+            // The subchart renders its DaemonSet, Service, ServiceAccount and ServiceMonitor into
+            // node-exporter's namespace. Prometheus still finds the ServiceMonitor there: the chart's
+            // Prometheus selects ServiceMonitors by its release label in every namespace
+            // (serviceMonitorNamespaceSelector {}), and its ClusterRole reads Services and Endpoints
+            // cluster-wide. The recording rules and dashboards select job="node-exporter", not a namespace.
+            "prometheus-node-exporter": { namespaceOverride: nodeExporterNamespace },
             // kube-state-metrics would list every Secret of the cluster for its kube_secret_* metrics
             // (names, types, labels), which no dashboard or rule of the stack uses.
             "kube-state-metrics": { collectorsExclude: ["secrets"] },
@@ -394,17 +412,24 @@ export function thanos(): GitOpsApp {
         namespace: "thanos",
         pool: "apps",
         host: "thanos",
+        // The query UI has no login of its own: the ingress asks for this one (see ui-auth.ts).
+        login: { vaultPath: "thanos/admin", basicAuth: true },
         group: "observability",
         wave: 1,
         enabledByDefault: false,
         dependsOn: ["kube-prometheus-stack"],
+        secrets: [uiAuthSecret("thanos", "thanos/admin")],
         workloads: [workload("thanos-query", "Deployment", 1, { resources: "query.resources", replicas: "query.replicas", placement: "query" }, r("50m", "128Mi"), r("500m", "512Mi"))],
         values: (ctx) => ({
             // No object store yet: the store gateway would have nothing to serve.
             storeGateway: { enabled: false },
             additionalEndpoints: ["dnssrv+_grpc._tcp.kube-prometheus-stack-thanos-discovery.monitoring.svc.cluster.local"],
             query: {
-                ingress: { ...ingressFor(ctx, "thanos"), hosts: [`thanos.${ctx.domain}`] },
+                ingress: {
+                    ...ingressFor(ctx, "thanos"),
+                    annotations: { ...issuerAnnotations(ctx), ...uiAuthAnnotations(ctx, "thanos", "thanos") },
+                    hosts: [`thanos.${ctx.domain}`],
+                },
             },
         }),
     });
@@ -419,8 +444,12 @@ export function pyroscope(): GitOpsApp {
         namespace: "pyroscope",
         pool: "apps",
         host: "pyroscope",
+        // Pyroscope's UI and query API have no login of their own: the ingress asks for this one
+        // (see ui-auth.ts). Apps push profiles to its Service inside the cluster, not through the ingress.
+        login: { vaultPath: "pyroscope/admin", basicAuth: true },
         group: "observability",
         enabledByDefault: false,
+        secrets: [uiAuthSecret("pyroscope", "pyroscope/admin")],
         workloads: [
             workload("pyroscope", "StatefulSet", 1, { resources: "pyroscope.resources", replicas: "pyroscope.replicaCount", placement: "pyroscope" }, r("100m", "256Mi"), r("1", "1Gi")),
         ],
@@ -431,7 +460,7 @@ export function pyroscope(): GitOpsApp {
             ingress: {
                 enabled: true,
                 className: ctx.ingressClassName,
-                annotations: issuerAnnotations(ctx),
+                annotations: { ...issuerAnnotations(ctx), ...uiAuthAnnotations(ctx, "pyroscope", "pyroscope") },
                 hosts: [`pyroscope.${ctx.domain}`],
                 tls: ingressFor(ctx, "pyroscope").tls,
             },
