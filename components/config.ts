@@ -731,7 +731,8 @@ function parseDns(problems: Problems, rawValue: string | undefined, stack: strin
     }
     const ownerId =
         obj.ownerId === undefined
-            ? `fawkes-${stack}`
+            ? // fawkes-<stack>, made a valid owner id whatever the stack is called.
+              defaultClusterName(stack)
             : stringMatching(problems, `${key}.ownerId`, obj.ownerId, (s) => /^[a-z0-9][a-z0-9-]{0,62}$/.test(s), "a TXT owner id of lower-case letters, digits and '-' (default fawkes-<stack>), unique per cluster writing to the zone");
     if (provider === "aks") {
         const resourceGroupName = stringMatching(problems, `${key}.resourceGroupName`, obj.resourceGroupName, (s) => /^[-\w.()]{1,90}$/.test(s) && !s.endsWith("."), "the resource group of the Azure DNS zone (required on aks)");

@@ -51,7 +51,7 @@ export interface Platform {
     /** The commit Argo CD syncs the root app at (the seeded one on a local stack). */
     readonly gitRevision: pulumi.Output<string>;
     /** Who keeps the platform's DNS records, and the records a team creates itself. */
-    readonly dns: pulumi.Output<DnsRecords>;
+    readonly dns: DnsRecords;
 }
 
 export function buildPlatform(config: PlatformConfig): Platform {
@@ -121,7 +121,7 @@ export function buildPlatform(config: PlatformConfig): Platform {
             inCluster,
         );
     }
-    const dns = dnsRecords(config, { ingress, ingressApp, provider, internalHosts });
+    const dns = dnsRecords(config, { ingressApp, internalHosts });
     const tls = { ingressClassName: ingress.className, clusterIssuer: certManager.issuerName };
 
     const secrets = new PlatformSecrets("platform-secrets");

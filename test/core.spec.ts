@@ -209,6 +209,8 @@ describe("platform core (mocked runs)", function () {
                     "Certificate:vault-server-tls -> release:cert-manager",
                     "Issuer:vault-ca -> release:cert-manager",
                     "ServersTransport:vault-tls -> release:traefik",
+                    // The StatefulSet mounts the certificate's Secret: Vault installs once it is issued.
+                    "release:vault -> Certificate:vault-server-tls",
                     "ExternalSecret:argocd-admin-credentials -> SecretStore:vault",
                     "ExternalSecret:argocd-admin-credentials -> release:external-secrets",
                     "SecretStore:vault -> release:external-secrets",
@@ -221,16 +223,17 @@ describe("platform core (mocked runs)", function () {
             assert.deepEqual(coreEdges(runs["prod-with-token"]), expected(true));
         });
 
-        it("installs every Helm release in one parallel step after the cluster", () => {
-            for (const run of Object.values(runs)) {
+        it("installs every Helm release in one parallel step after the cluster, but HA Vault after cert-manager (its TLS certificate)", () => {
+            for (const [stack, run] of Object.entries(runs)) {
                 const releases = ofType(run, releaseType);
                 const closure = dependencyClosure(run);
+                const ha = run.outputs.ha === true;
                 for (const release of releases) {
                     const waitsOn = releases.filter((other) => other !== release && closure(release).has(other.urn));
                     assert.deepEqual(
                         waitsOn.map((r) => r.inputs.name),
-                        [],
-                        `${String(release.inputs.name)} waits on another release`,
+                        ha && release.inputs.name === "vault" ? ["cert-manager"] : [],
+                        `${stack}: what ${String(release.inputs.name)} waits on`,
                     );
                 }
             }

@@ -6,7 +6,8 @@
 
 import * as assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
-import { addressOf } from "../components/addons/ingress-address";
+import { controllerServiceName } from "../components/addons/ingress-address";
+import { serviceRecords } from "../components/dns-records";
 import { dnsZoneContributorRole, readerRole } from "../components/addons/dns-identity-aks";
 import { stackCatalog } from "../components/catalog";
 import type { StackConfig } from "../scripts/lib/harness";
@@ -47,20 +48,6 @@ function problemsOf(stack: string, change: (c: StackConfig) => void): { key: str
     return [];
 }
 const tlsOf = (c: StackConfig) => c["fawkes:tls"] as Obj;
-
-/** Mocks whose cloud gave the ingress Service a load balancer address, recording what the program reads. */
-function withLoadBalancer(address: { ip?: string; hostname?: string }, reads: string[]): pulumi.runtime.Mocks {
-    return {
-        newResource: (args) => {
-            if (args.type === "kubernetes:core/v1:Service" && args.id) {
-                reads.push(args.id);
-                return { id: args.id, state: { metadata: { name: args.id.split("/")[1] }, status: { loadBalancer: { ingress: [address] } } } };
-            }
-            return { id: `${args.name}-id`, state: mockState(args) };
-        },
-        call: mockCall,
-    };
-}
 
 /** The external-dns chart rendered with the values a run registered. */
 async function renderExternalDns(run: RunResult): Promise<K8sObject> {
@@ -170,6 +157,8 @@ describe("DNS records and certificates that issue", function () {
             const trust = JSON.parse(String(one(prod, "aws:iam/role:Role", "external-dns-identity").inputs.assumeRolePolicy)) as { Statement: Obj[] };
             assert.equal(at(trust.Statement[0], "Condition", "StringEquals", "aws:RequestTag/kubernetes-service-account"), "external-dns");
             assert.ok(release(prod, "external-dns").dependencies.includes(association.urn), "the release waits for the association");
+            // A new or replaced association rolls the pods: Pod Identity only serves pods created after it.
+            assert.deepEqual(values(prod, "external-dns").podAnnotations, { "fawkes.dev/pod-identity-association": association.state.associationArn });
         });
 
         it("both ClusterIssuers solve DNS-01 in the Route 53 zone, with no HTTP-01 solver and so no solver pods", () => {
@@ -192,6 +181,7 @@ describe("DNS records and certificates that issue", function () {
             const association = one(prod, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "cert-manager-dns01");
             assert.deepEqual([association.inputs.namespace, association.inputs.serviceAccount], ["cert-manager", "cert-manager"]);
             assert.ok(release(prod, "cert-manager").dependencies.includes(association.urn), "cert-manager's pods start with their identity");
+            assert.deepEqual(values(prod, "cert-manager").podAnnotations, { "fawkes.dev/pod-identity-association": association.state.associationArn });
         });
 
         it("outputs that external-dns keeps the records", () => {
@@ -200,14 +190,13 @@ describe("DNS records and certificates that issue", function () {
     });
 
     describe("prod-aks with Azure DNS (as the prod-aks-dns render target) and Vault on the internal entrypoint: workload identity, DNS-01", () => {
-        const reads: string[] = [];
         let aks: RunResult;
         before(async () => {
             const withVaultInternal = (c: StackConfig) => {
                 withAzureDns(c);
                 c["fawkes:ingress"] = { controller: "traefik", internal: { apps: ["vault"], sourceRanges: ["10.0.0.0/8"] } };
             };
-            aks = await runStackFile("prod-aks", withVaultInternal, { mocks: withLoadBalancer({ ip: "10.20.30.40" }, reads) });
+            aks = await runStackFile("prod-aks", withVaultInternal);
             if (aks.error) {
                 throw aks.error;
             }
@@ -254,10 +243,13 @@ describe("DNS records and certificates that issue", function () {
                 provider: "azure-dns",
                 zone: "fawkes-aks.example.com",
                 ownerId: "fawkes-prod-aks",
-                internal: { names: ["vault.fawkes-aks.example.com"], type: "A", target: "10.20.30.40" },
+                internal: {
+                    names: ["vault.fawkes-aks.example.com"],
+                    type: "A",
+                    service: "traefik/traefik-internal",
+                    lookup: "kubectl -n traefik get service traefik-internal -o jsonpath='{.status.loadBalancer.ingress[0].ip}'",
+                },
             });
-            // With external-dns the public load balancer's address is its business: only the internal one is read.
-            assert.deepEqual(reads, ["traefik/traefik-internal"]);
         });
 
         it("the chart mounts azure.json where external-dns reads it, on a pod that passes PSS restricted", async function () {
@@ -304,10 +296,20 @@ describe("DNS records and certificates that issue", function () {
     });
 
     describe("prod-aks without fawkes:dns: the wildcard record is the team's", () => {
-        const reads: string[] = [];
         let aks: RunResult;
+        const reads: string[] = [];
         before(async () => {
-            aks = await runStackFile("prod-aks", undefined, { mocks: withLoadBalancer({ ip: "20.50.60.70" }, reads) });
+            // The realistic mocks, recording every read (a `.get`: a resource registered with an id).
+            const recording: pulumi.runtime.Mocks = {
+                newResource: (args) => {
+                    if (args.id) {
+                        reads.push(`${args.type} ${args.id}`);
+                    }
+                    return { id: args.id || `${args.name}-id`, state: mockState(args) };
+                },
+                call: mockCall,
+            };
+            aks = await runStackFile("prod-aks", undefined, { mocks: recording });
             if (aks.error) {
                 throw aks.error;
             }
@@ -330,19 +332,28 @@ describe("DNS records and certificates that issue", function () {
             }
         });
 
-        it("outputs the wildcard record and the ingress load balancer's address, read from the controller's Service", () => {
-            assert.deepEqual(aks.outputs.dns, { managedBy: "you", names: ["*.fawkes-aks.example.com"], type: "A", target: "20.50.60.70" });
-            assert.deepEqual(reads, ["traefik/traefik"]);
+        it("outputs the wildcard record, the controller's Service and the command that prints its address, without reading the cluster", () => {
+            assert.deepEqual(aks.outputs.dns, {
+                managedBy: "you",
+                names: ["*.fawkes-aks.example.com"],
+                type: "A",
+                service: "traefik/traefik",
+                lookup: "kubectl -n traefik get service traefik -o jsonpath='{.status.loadBalancer.ingress[0].ip}'",
+            });
+            // A read would fail whenever the run cannot reach the API server yet (the targeted opening, a PR preview).
+            assert.deepEqual(reads, []);
         });
 
-        it("an ELB's host name becomes a CNAME target, an Azure IP an A record, no address yet nothing", () => {
-            assert.deepEqual(addressOf({ loadBalancer: { ingress: [{ hostname: "a1b2-123.eu-west-1.elb.amazonaws.com", ipMode: "", ip: "", ports: [] }] } } as never), {
+        it("an ELB's host name takes a CNAME, an Azure IP an A record; ingress-nginx's Service is <release>-controller", () => {
+            assert.deepEqual(serviceRecords(["*.a.io"], "eks", "traefik", "traefik"), {
+                names: ["*.a.io"],
                 type: "CNAME",
-                target: "a1b2-123.eu-west-1.elb.amazonaws.com",
+                service: "traefik/traefik",
+                lookup: "kubectl -n traefik get service traefik -o jsonpath='{.status.loadBalancer.ingress[0].hostname}'",
             });
-            assert.deepEqual(addressOf({ loadBalancer: { ingress: [{ ip: "20.50.60.70" }] } } as never), { type: "A", target: "20.50.60.70" });
-            assert.equal(addressOf({ loadBalancer: {} } as never), undefined);
-            assert.equal(addressOf(undefined), undefined);
+            assert.equal(serviceRecords(["*.a.io"], "aks", "traefik", "traefik").type, "A");
+            assert.equal(controllerServiceName("ingress-nginx", "ingress-nginx"), "ingress-nginx-controller");
+            assert.equal(controllerServiceName("traefik", "traefik", "internal"), "traefik-internal");
         });
     });
 });

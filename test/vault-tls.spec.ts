@@ -106,6 +106,13 @@ describe("Vault over TLS, configured through the API server (mocked runs)", func
                 }
             });
 
+            it("installs Vault only once its server certificate is issued (the pods mount its Secret)", () => {
+                const certificate = named(runs[stack], "Certificate", "vault-server-tls")!;
+                assert.equal((certificate.inputs.metadata as { annotations?: Obj }).annotations?.["pulumi.com/waitFor"], "condition=Ready");
+                const vault = ofType(runs[stack], "kubernetes:helm.sh/v3:Release").find((r) => r.name === "vault")!;
+                assert.ok(vault.dependencies.includes(certificate.urn), "the Vault release waits for the Certificate");
+            });
+
             it("gives every SecretStore the https address of the active node and the CA inline", () => {
                 const stores = custom(runs[stack], "SecretStore");
                 assert.ok(stores.length > 1);

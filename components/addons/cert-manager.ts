@@ -163,7 +163,7 @@ export class CertManager extends pulumi.ComponentResource {
         const { EksDnsIdentity, certManagerRoute53Policy } = require("./dns-identity-eks") as typeof import("./dns-identity-eks");
         const identity = new EksDnsIdentity(`${name}-dns01`, { ...serviceAccount, cloud, policy: (partition) => certManagerRoute53Policy(partition, dns.zoneId, args.domain) }, { parent: this });
         // Ambient credentials (Pod Identity): no keys in the issuer; the region is the cluster's.
-        return { solver: { route53: { region: cloud.region, hostedZoneID: dns.zoneId } }, values: {}, before: [identity.association] };
+        return { solver: { route53: { region: cloud.region, hostedZoneID: dns.zoneId } }, values: identity.podAnnotations.apply((podAnnotations) => ({ podAnnotations })), before: [identity.association] };
     }
 
     private azureDns(name: string, dns: AzureDns, cloud: Extract<CloudContext, { kind: "aks" }>, serviceAccount: { namespace: string; serviceAccount: string }): Dns01Setup {

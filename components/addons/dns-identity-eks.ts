@@ -91,6 +91,12 @@ export interface EksDnsIdentityArgs {
 export class EksDnsIdentity extends pulumi.ComponentResource {
     /** Pods started before it exists get no credentials: their release waits for it. */
     readonly association: eks.PodIdentityAssociation;
+    /**
+     * For the pods' template: Pod Identity injects credentials only into pods created after the
+     * association, so a new or replaced association must roll pods that already run (DNS-01
+     * switched on for a running cert-manager, say). Its ARN in an annotation does exactly that.
+     */
+    readonly podAnnotations: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: EksDnsIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:addons:EksDnsIdentity", name, {}, opts);
@@ -103,6 +109,7 @@ export class EksDnsIdentity extends pulumi.ComponentResource {
             { clusterName: args.cloud.clusterName, namespace: args.namespace, serviceAccount: args.serviceAccount, roleArn: role.arn },
             child,
         );
+        this.podAnnotations = this.association.associationArn.apply((arn) => ({ "fawkes.dev/pod-identity-association": arn }));
         this.registerOutputs({});
     }
 }

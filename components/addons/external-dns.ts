@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CatalogApp } from "../catalog";
 import type { CloudContext, NodePool } from "../cluster/types";
 import type { AzureDns, DnsConfig, Route53Dns } from "../config-types";
-import { addonRelease, type Values } from "./helm";
+import { addonRelease, deepMerge, type Values } from "./helm";
 
 export interface ExternalDnsArgs {
     readonly app: CatalogApp;
@@ -87,16 +87,6 @@ export function azureConfigJson(dns: AzureDns, ids: { tenantId: string; subscrip
     return JSON.stringify({ tenantId: ids.tenantId, subscriptionId: ids.subscriptionId, resourceGroup: dns.resourceGroupName, useWorkloadIdentityExtension: true }, null, 2);
 }
 
-/** Deep enough for these values: nested objects merge (serviceAccount), everything else is replaced. */
-function merge(base: Values, extra: Values): Values {
-    const out: Values = { ...base };
-    for (const [key, value] of Object.entries(extra)) {
-        const current = out[key];
-        out[key] = typeof value === "object" && value !== null && !Array.isArray(value) && typeof current === "object" && current !== null ? { ...(current as Values), ...(value as Values) } : value;
-    }
-    return out;
-}
-
 interface ProviderSetup {
     readonly values: pulumi.Input<Values>;
     /** What the pods need from their first start: the identity binding, the Azure config. */
@@ -110,7 +100,7 @@ export class ExternalDns extends pulumi.ComponentResource {
         super("fawkes:addons:ExternalDns", name, {}, opts);
         const common = externalDnsValues(args);
         const setup = args.dns.provider === "route53" ? this.route53(name, args, args.dns) : this.azureDns(name, args, args.dns);
-        const values = pulumi.output(setup.values).apply((specific) => merge(common, specific));
+        const values = pulumi.output(setup.values).apply((specific) => deepMerge(common, specific));
         this.release = addonRelease(name, { app: args.app, namespace: args.namespace, pool: args.pool, provider: args.provider, values }, { parent: this, dependsOn: setup.before });
         this.registerOutputs({});
     }
@@ -127,7 +117,9 @@ export class ExternalDns extends pulumi.ComponentResource {
             { parent: this },
         );
         // Pod Identity hands out credentials only to pods created after the association.
-        return { values: route53Values(dns, args.cloud.region, args.ingressClassName), before: [identity.association] };
+        const region = args.cloud.region;
+        const values = identity.podAnnotations.apply((podAnnotations) => ({ ...route53Values(dns, region, args.ingressClassName), podAnnotations }));
+        return { values, before: [identity.association] };
     }
 
     private azureDns(name: string, args: ExternalDnsArgs, dns: AzureDns): ProviderSetup {

@@ -114,6 +114,8 @@ export class VaultTls extends pulumi.ComponentResource {
     readonly activeServiceAnnotations: Readonly<Record<string, string>>;
     /** Annotations of Vault's Ingress (ingress-nginx reads its backend TLS there). */
     readonly ingressAnnotations: Readonly<Record<string, string>>;
+    /** The server certificate, ready once its Secret is issued: Vault's pods mount that Secret from their start. */
+    readonly serverCertificate: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: VaultTlsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:addons:VaultTls", name, {}, opts);
@@ -146,12 +148,13 @@ export class VaultTls extends pulumi.ComponentResource {
             { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: caName, namespace: args.namespace }, spec: { ca: { secretName: caSecret.metadata.name } } },
             afterCertManager,
         );
-        new k8s.apiextensions.CustomResource(
+        this.serverCertificate = new k8s.apiextensions.CustomResource(
             `${name}-server`,
             {
                 apiVersion: "cert-manager.io/v1",
                 kind: "Certificate",
-                metadata: { name: vaultTlsSecret, namespace: args.namespace },
+                // pulumi-kubernetes waits for the Ready condition, which cert-manager sets once the Secret is written.
+                metadata: { name: vaultTlsSecret, namespace: args.namespace, annotations: { "pulumi.com/waitFor": "condition=Ready" } },
                 spec: {
                     secretName: vaultTlsSecret,
                     issuerRef: { group: "cert-manager.io", kind: "Issuer", name: caName },

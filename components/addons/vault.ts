@@ -168,6 +168,8 @@ export class Vault extends pulumi.ComponentResource {
                 { parent: this },
             );
             this.caCertificate = tls.caCertificate;
+            // The StatefulSet mounts the certificate's Secret: without it the pods wait in ContainerCreating.
+            dependsOn.push(tls.serverCertificate);
             // The catalog's containers without a values path are the ones this program writes: the reload sidecar.
             const sidecars = server.containers.filter((c) => c.resourcesPath === undefined).map(reloadSidecar);
             const unseal = this.createUnseal(name, args, release);

@@ -45,6 +45,8 @@ export function mockState(args: pulumi.runtime.MockResourceArgs): Record<string,
             return { ...state, keyId: `${args.name}-key-id`, arn: `arn:aws:kms:eu-west-1:${accountId}:key/${args.name}` };
         case "aws:ec2/launchTemplate:LaunchTemplate":
             return { ...state, latestVersion: 1 };
+        case "aws:eks/podIdentityAssociation:PodIdentityAssociation":
+            return { ...state, associationArn: `arn:aws:eks:eu-west-1:${accountId}:podidentityassociation/${String(state.clusterName)}/a-${args.name}` };
         case "random:index/randomPassword:RandomPassword": {
             const length = Number(state.length ?? 16);
             const result = `mock${args.name.replace(/[^a-zA-Z0-9]/g, "")}`.padEnd(length, "x").slice(0, length);
