@@ -59,14 +59,18 @@ describe("cluster admins (fawkes:cluster.admins)", function () {
         assert.equal(adminThatIsCreator([teamRole], undefined), undefined);
     });
 
-    it("AKS: an AKS RBAC Cluster Admin assignment per Entra object id, only with Azure RBAC (ha), never for the deployer", async () => {
+    it("AKS: an AKS RBAC Cluster Admin assignment per Entra object id, only with Azure RBAC (ha), never for the bootstrap principal, whose grant does not follow who runs", async () => {
         const admin = "11111111-2222-3333-4444-555555555555";
         const run = await runStackFileOk("prod-aks", withAdmins([admin]));
         const assignments = ofType(run, "azure-native:authorization:RoleAssignment").filter((r) => r.name.includes("-admin-"));
         assert.deepEqual(assignments.map((a) => a.inputs.principalId), [admin]);
         assert.match(String(assignments[0].inputs.roleDefinitionId), /roleDefinitions\/b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b$/);
         const deployer = await runStackFile("prod-aks", withAdmins(["00000000-0000-0000-0000-0000000000b1"]));
-        assert.match(String(deployer.error), /which is who runs this update/);
+        assert.match(String(deployer.error), /which holds the bootstrap grant/);
+        // The bootstrap grant stays with the creator: a run by another principal does not replace it.
+        const bootstrap = ofType(run, "azure-native:authorization:RoleAssignment").find((r) => r.name.endsWith("-deployer-admin"))!;
+        assert.equal(bootstrap.inputs.principalId, "00000000-0000-0000-0000-0000000000b1");
+        assert.deepEqual(bootstrap.ignoreChanges, ["principalId"]);
         const noHa = await runStackFile("prod-aks", (c) => {
             withAdmins([admin])(c);
             c["fawkes:ha"] = false;

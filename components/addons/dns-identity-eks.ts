@@ -109,7 +109,7 @@ export class EksDnsIdentity extends pulumi.ComponentResource {
             { clusterName: args.cloud.clusterName, namespace: args.namespace, serviceAccount: args.serviceAccount, roleArn: role.arn },
             child,
         );
-        this.podAnnotations = this.association.associationArn.apply((arn) => ({ "fawkes.dev/pod-identity-association": arn }));
+        this.podAnnotations = this.association.associationArn.apply((arn): Record<string, string> => ({ "fawkes.dev/pod-identity-association": arn }));
         this.registerOutputs({});
     }
 }

@@ -76,42 +76,38 @@ export class AksCluster extends pulumi.ComponentResource implements PlatformClus
             stateful,
         );
 
-        // fawkes:cluster.admins: AKS RBAC Cluster Admin for each configured Entra object id.
-        // The deployer's own assignment below is the bootstrap grant; listing it too would collide.
         const adminRole = (subscriptionId: pulumi.Input<string>) => pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${aksRbacClusterAdminRole}`;
-        if (config.admins.length > 0) {
-            const deployer = getClientConfigOutput({ provider: azure });
-            const checkedScope = pulumi.all([deployer.objectId, cluster.id]).apply(([objectId, id]) => {
-                const listed = config.admins.find((a) => a.toLowerCase() === (objectId ?? "").toLowerCase());
-                if (listed !== undefined) {
-                    throw new Error(
-                        `fawkes:cluster.admins lists ${listed}, which is who runs this update: the deployer already gets AKS RBAC Cluster Admin ` +
-                            "as the bootstrap grant, and a second assignment for the same principal and role collides. Remove it from fawkes:cluster.admins.",
-                    );
-                }
-                return id;
-            });
-            config.admins.forEach((principalId, i) => {
-                new RoleAssignment(`${name}-admin-${i}`, { principalId, roleDefinitionId: adminRole(deployer.subscriptionId), scope: checkedScope }, child);
-            });
-        }
-
         let access: pulumi.Resource[] = [];
         if (entraOnly) {
-            // Without local accounts, whoever runs Pulumi needs an Azure RBAC role on the
-            // cluster to install the platform into it.
+            // Without local accounts, whoever creates the cluster needs an Azure RBAC role on it to
+            // install the platform: the bootstrap grant, like EKS's creator grant. It stays with the
+            // principal that created the cluster: a later run by CI or a teammate keeps it instead of
+            // replacing it (no churn in previews), and they get access through fawkes:cluster.admins.
             const client = getClientConfigOutput({ provider: azure });
-            access = [
-                new RoleAssignment(
-                    `${name}-deployer-admin`,
-                    {
-                        principalId: client.objectId,
-                        roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${aksRbacClusterAdminRole}`,
-                        scope: cluster.id,
-                    },
-                    child,
-                ),
-            ];
+            const bootstrap = new RoleAssignment(
+                `${name}-deployer-admin`,
+                { principalId: client.objectId, roleDefinitionId: adminRole(client.subscriptionId), scope: cluster.id },
+                { ...child, ignoreChanges: ["principalId"] },
+            );
+            access = [bootstrap];
+            // fawkes:cluster.admins: AKS RBAC Cluster Admin for each configured Entra object id (config.ts
+            // allows them only with ha). Listing the bootstrap principal too would collide.
+            if (config.admins.length > 0) {
+                const checkedScope = pulumi.all([bootstrap.principalId, cluster.id]).apply(([objectId, id]) => {
+                    const listed = config.admins.find((a) => a.toLowerCase() === (objectId ?? "").toLowerCase());
+                    if (listed !== undefined) {
+                        throw new Error(
+                            `fawkes:cluster.admins lists ${listed}, which holds the bootstrap grant (the principal that created the cluster, ` +
+                                "or runs this first update): it already has AKS RBAC Cluster Admin, and a second assignment for the same principal " +
+                                "and role collides. Remove it from fawkes:cluster.admins.",
+                        );
+                    }
+                    return id;
+                });
+                config.admins.forEach((principalId, i) => {
+                    new RoleAssignment(`${name}-admin-${i}`, { principalId, roleDefinitionId: adminRole(client.subscriptionId), scope: checkedScope }, child);
+                });
+            }
         }
 
         const credentials = containerservice.listManagedClusterUserCredentialsOutput(
