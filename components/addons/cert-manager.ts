@@ -13,6 +13,7 @@ import { acmeSolver, acmeSolverLabels, type CatalogApp } from "../catalog";
 import { type CloudContext, type NodePool, poolLabel } from "../cluster/types";
 import type { AcmeSolver, AzureDns, DnsConfig, Route53Dns, TlsIssuer } from "../config-types";
 import { clusterIssuerNames } from "../names";
+import { clientIdAnnotation, workloadIdentityPodLabels } from "./aks-workload-identity";
 import { addonRelease, type Values } from "./helm";
 
 export interface CertManagerArgs {
@@ -168,7 +169,7 @@ export class CertManager extends pulumi.ComponentResource {
 
     private azureDns(name: string, dns: AzureDns, cloud: Extract<CloudContext, { kind: "aks" }>, serviceAccount: { namespace: string; serviceAccount: string }): Dns01Setup {
         /* eslint-disable-next-line @typescript-eslint/no-require-imports -- cloud SDKs load only for their backend */
-        const { AksDnsIdentity, workloadIdentityPodLabels } = require("./dns-identity-aks") as typeof import("./dns-identity-aks");
+        const { AksDnsIdentity } = require("./dns-identity-aks") as typeof import("./dns-identity-aks");
         const identity = new AksDnsIdentity(`${name}-dns01`, { ...serviceAccount, cloud, dns, readResourceGroup: false }, { parent: this });
         return {
             solver: {
@@ -181,7 +182,7 @@ export class CertManager extends pulumi.ComponentResource {
                 },
             },
             // The webhook mounts a token only into labelled pods (podLabels: the controller's).
-            values: identity.clientId.apply((clientId) => ({ podLabels: { ...workloadIdentityPodLabels }, serviceAccount: { annotations: { "azure.workload.identity/client-id": clientId } } })),
+            values: identity.clientId.apply((clientId) => ({ podLabels: { ...workloadIdentityPodLabels }, serviceAccount: { annotations: { [clientIdAnnotation]: clientId } } })),
             before: identity.grants,
         };
     }

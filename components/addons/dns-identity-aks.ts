@@ -8,19 +8,15 @@
 
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig";
 import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignment";
-import { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentity/federatedIdentityCredential";
-import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../cluster/types";
 import type { AzureDns } from "../config-types";
+import { workloadIdentity } from "./aks-workload-identity";
 
 /** Built-in role "DNS Zone Contributor": the zone and its record sets, not who may access them. */
 export const dnsZoneContributorRole = "befefa01-2a29-4197-83a8-272ff33ce314";
 /** Built-in role "Reader". */
 export const readerRole = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
-
-/** The label that has the workload identity webhook mount the federated token into a pod. */
-export const workloadIdentityPodLabels = { "azure.workload.identity/use": "true" } as const;
 
 export interface AksDnsIdentityArgs {
     readonly cloud: Extract<CloudContext, { kind: "aks" }>;
@@ -56,18 +52,7 @@ export class AksDnsIdentity extends pulumi.ComponentResource {
         this.zoneResourceId = pulumi.interpolate`${resourceGroupId}/providers/Microsoft.Network/dnsZones/${dns.zone}`;
         const role = (id: string) => pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${id}`;
 
-        const identity = new UserAssignedIdentity(name, { resourceGroupName: cloud.resourceGroupName, location: cloud.location }, child);
-        const credential = new FederatedIdentityCredential(
-            name,
-            {
-                resourceGroupName: cloud.resourceGroupName,
-                resourceName: identity.name,
-                issuer: cloud.oidcIssuerUrl,
-                subject: `system:serviceaccount:${args.namespace}:${args.serviceAccount}`,
-                audiences: ["api://AzureADTokenExchange"],
-            },
-            child,
-        );
+        const { identity, credential } = workloadIdentity(name, cloud, args, child);
         const grant = (suffix: string, roleId: string, scope: pulumi.Input<string>) =>
             new RoleAssignment(`${name}-${suffix}`, { principalId: identity.principalId, principalType: "ServicePrincipal", roleDefinitionId: role(roleId), scope }, child);
         this.grants = [

@@ -20,6 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CatalogApp } from "../catalog";
 import type { CloudContext, NodePool } from "../cluster/types";
 import type { AzureDns, DnsConfig, Route53Dns } from "../config-types";
+import { clientIdAnnotation, workloadIdentityPodLabels } from "./aks-workload-identity";
 import { addonRelease, deepMerge, type Values } from "./helm";
 
 export interface ExternalDnsArgs {
@@ -74,8 +75,8 @@ export function route53Values(dns: Route53Dns, region: string, ingressClassName:
 export function azureDnsValues(dns: AzureDns, ingressClassName: string, configMapName: string, clientId: string): Values {
     return {
         provider: { name: "azure" },
-        podLabels: { "azure.workload.identity/use": "true" },
-        serviceAccount: { annotations: { "azure.workload.identity/client-id": clientId } },
+        podLabels: { ...workloadIdentityPodLabels },
+        serviceAccount: { annotations: { [clientIdAnnotation]: clientId } },
         extraVolumes: [{ name: "azure-config", configMap: { name: configMapName } }],
         extraVolumeMounts: [{ name: "azure-config", mountPath: azureConfigDir, readOnly: true }],
         extraArgs: { "ingress-class": [ingressClassName], "zone-name-filter": [dns.zone] },

@@ -6,10 +6,9 @@ import { RoleAssignment } from "@pulumi/azure-native/authorization/roleAssignmen
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig";
 import { Key } from "@pulumi/azure-native/keyvault/key";
 import { Vault as KeyVault } from "@pulumi/azure-native/keyvault/vault";
-import { FederatedIdentityCredential } from "@pulumi/azure-native/managedidentity/federatedIdentityCredential";
-import { UserAssignedIdentity } from "@pulumi/azure-native/managedidentity/userAssignedIdentity";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../cluster/types";
+import { clientIdAnnotation, workloadIdentity, workloadIdentityPodLabels } from "./aks-workload-identity";
 import type { VaultUnseal, VaultUnsealArgs } from "./vault-unseal";
 
 /** Built-in role "Key Vault Crypto User": wrap/unwrap with keys, no key management. */
@@ -18,7 +17,7 @@ const keyVaultCryptoUserRole = "12338af0-0e69-4776-bea7-57ae8d297424";
 export class AksVaultUnseal extends pulumi.ComponentResource implements VaultUnseal {
     readonly sealStanza: pulumi.Output<string>;
     readonly serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
-    readonly podLabels = { "azure.workload.identity/use": "true" };
+    readonly podLabels = { ...workloadIdentityPodLabels };
 
     constructor(name: string, args: VaultUnsealArgs & { cloud: Extract<CloudContext, { kind: "aks" }>; keyVaultName: string }, opts?: pulumi.ComponentResourceOptions) {
         super("fawkes:addons:AksVaultUnseal", name, {}, opts);
@@ -49,18 +48,7 @@ export class AksVaultUnseal extends pulumi.ComponentResource implements VaultUns
             { resourceGroupName: cloud.resourceGroupName, vaultName: keyVault.name, keyName: "vault-unseal", properties: { kty: "RSA", keySize: 2048, keyOps: ["wrapKey", "unwrapKey"] } },
             { ...child, protect: args.protect },
         );
-        const identity = new UserAssignedIdentity(name, { resourceGroupName: cloud.resourceGroupName, location: cloud.location }, child);
-        new FederatedIdentityCredential(
-            name,
-            {
-                resourceGroupName: cloud.resourceGroupName,
-                resourceName: identity.name,
-                issuer: cloud.oidcIssuerUrl,
-                subject: `system:serviceaccount:${args.namespace}:${args.serviceAccount}`,
-                audiences: ["api://AzureADTokenExchange"],
-            },
-            child,
-        );
+        const { identity } = workloadIdentity(name, cloud, args, child);
         new RoleAssignment(
             name,
             {
@@ -71,7 +59,7 @@ export class AksVaultUnseal extends pulumi.ComponentResource implements VaultUns
             },
             child,
         );
-        this.serviceAccountAnnotations = { "azure.workload.identity/client-id": identity.clientId };
+        this.serviceAccountAnnotations = { [clientIdAnnotation]: identity.clientId };
         // Tenant and client come from the environment the workload-identity webhook injects.
         this.sealStanza = pulumi.interpolate`seal "azurekeyvault" {
   vault_name = "${keyVault.name}"
