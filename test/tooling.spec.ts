@@ -283,7 +283,18 @@ const productionJobs = [
  * update, then, whatever happened, the /32 removed and the cluster narrowed again. The AKS job
  * installs a pinned kubelogin and logs in with workload identity. The preview never opens prod.
  */
-function reachProblems(workflows: Workflow[]): string[] {
+const reachScriptPath = path.join(projectRoot, "scripts", "api-reach.sh");
+
+/** A step's run with the scripts/api-reach.sh command it calls replaced by that command's function body. */
+function resolvedRun(run: string | undefined, script: string): string {
+    const call = /scripts\/api-reach\.sh ([\w-]+)/.exec(run ?? "");
+    if (call === null) return run ?? "";
+    const fn = call[1].replace(/-/g, "_");
+    const body = new RegExp(`^${fn}\\(\\) \\{\\n([^]*?)^\\}$`, "m").exec(script);
+    return `${run ?? ""}\n${body?.[1] ?? ""}`;
+}
+
+function reachProblems(workflows: Workflow[], script: string = fs.readFileSync(reachScriptPath, "utf8")): string[] {
     const problems: string[] = [];
     const deploy = workflows.find((wf) => wf.file === "deploy.yml");
     for (const { job: name, stack, clusterType } of productionJobs) {
@@ -297,8 +308,8 @@ function reachProblems(workflows: Workflow[]): string[] {
         const index = (found: (s: WorkflowJob["steps"][number]) => boolean) => job.steps.findIndex(found);
         const open = index((s) => s.id === "reach");
         const up = index((s) => s.uses?.startsWith("pulumi/actions@") === true && s.with.command === "up");
-        const close = index((s) => /pulumi config rm --stack "\$STACK" --path fawkes:cluster\.apiAccess\.deployerCidr/.test(s.run ?? ""));
-        const openRun = job.steps[open]?.run ?? "";
+        const close = index((s) => /pulumi config rm --stack "\$STACK" --path fawkes:cluster\.apiAccess\.deployerCidr/.test(resolvedRun(s.run, script)));
+        const openRun = resolvedRun(job.steps[open]?.run, script);
         if (!/cidr="\$\(node_modules\/\.bin\/ts-node --transpile-only scripts\/deployer-cidr\.ts\)"/.test(openRun)) problems.push(`${id}: the runner's address does not come from scripts/deployer-cidr.ts`);
         if (!openRun.includes('pulumi config set --stack "$STACK" --path fawkes:cluster.apiAccess.deployerCidr "$cidr"')) problems.push(`${id}: does not set deployerCidr`);
         if (!/pulumi up --stack "\$STACK" --target "\$urn" --yes/.test(openRun)) problems.push(`${id}: does not widen an existing cluster before the full update`);
@@ -307,7 +318,7 @@ function reachProblems(workflows: Workflow[]): string[] {
         if (!(open >= 0 && open < up && up < close)) problems.push(`${id}: steps out of order (open ${open}, up ${up}, close ${close})`);
         const closing = job.steps[close];
         if (closing?.if !== "always() && steps.reach.outputs.opened == 'true'") problems.push(`${id}: the closing step's if is ${JSON.stringify(closing?.if)}, not always() after an opening`);
-        if (!/pulumi up --stack "\$STACK" --target "\$urn" --yes/.test(closing?.run ?? "")) problems.push(`${id}: the closing step does not narrow the cluster again`);
+        if (!/pulumi up --stack "\$STACK" --target "\$urn" --yes/.test(resolvedRun(closing?.run, script))) problems.push(`${id}: the closing step does not narrow the cluster again`);
         if (!(Number(job.steps[up]?.timeoutMinutes) > 0)) problems.push(`${id}: pulumi up has no timeout of its own, which would leave the closing step no time`);
     }
     const aks = deploy?.jobs.find((j) => j.name === "prod-aks");
@@ -332,16 +343,20 @@ describe("reaching the production API servers from the workflows", () => {
         assert.deepEqual(reachProblems(workflows), []);
         const broken: [string, string | RegExp, string, RegExp][] = [
             ["deploy.yml", "if: always() && steps.reach.outputs.opened == 'true'", "if: steps.reach.outputs.opened == 'true'", /deploy\.yml\/prod: the closing step's if/],
-            ["deploy.yml", /\n {6}- name: Close the API server to this runner again\n[^]*?fi\n/, "\n", /deploy\.yml\/prod: steps out of order/],
-            ["deploy.yml", '          pulumi up --stack "$STACK" --target "$urn" --yes --non-interactive \\\n', "          true \\\n", /deploy\.yml\/prod: does not widen an existing cluster/],
+            ["deploy.yml", /\n {6}- name: Close the API server to this runner again\n(?: {8}[^\n]*\n)+/, "\n", /deploy\.yml\/prod: steps out of order/],
+            ["api-reach.sh", '    pulumi up --stack "$STACK" --target "$urn" --yes --non-interactive \\\n', "    true \\\n", /deploy\.yml\/prod: does not widen an existing cluster/],
+            ["api-reach.sh", '        pulumi up --stack "$STACK" --target "$urn" --yes --non-interactive\n    fi', "        true\n    fi", /deploy\.yml\/prod-aks: the closing step does not narrow/],
             ["deploy.yml", "          kubelogin-version: v0.2.19\n", "          kubelogin-version: latest\n", /kubelogin not installed at an exact version/],
             ["deploy.yml", "fawkes:cluster.kubelogin workloadidentity", "fawkes:cluster.kubelogin devicecode", /kubelogin's login is not workloadidentity/],
             ["deploy.yml", /(\n {6}- name: pulumi up\n) {8}timeout-minutes: 60\n/, "$1", /deploy\.yml\/prod: pulumi up has no timeout of its own/],
             ["preview.yml", "          refresh: false\n", "          refresh: true\n", /the preview refreshes/],
             ["preview.yml", "    steps:\n", "    steps:\n      - run: pulumi config set --path fawkes:cluster.apiAccess.deployerCidr 192.0.2.1/32\n", /a pull request opens a production API server/],
         ];
+        const script = fs.readFileSync(reachScriptPath, "utf8");
         for (const [file, from, to, refused] of broken) {
-            const problems = reachProblems(withEdit(workflows, file, from, to));
+            const edited = file === "api-reach.sh" ? script.replace(from, to) : script;
+            assert.ok(file !== "api-reach.sh" || edited !== script, `the planted edit of ${file} must change it`);
+            const problems = file === "api-reach.sh" ? reachProblems(workflows, edited) : reachProblems(withEdit(workflows, file, from, to), script);
             assert.ok(problems.some((p) => refused.test(p)), `${file}: ${String(from)} -> ${to}: ${JSON.stringify(problems)}`);
         }
     });
