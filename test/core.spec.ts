@@ -9,7 +9,7 @@ import { namespaceQuota, quotaHard } from "../components/budget";
 import { type CatalogApp, coreAddons, enabledGitopsApps, withAcmeSolver } from "../components/catalog";
 import { reachable } from "../policy/lib/graph";
 import { coreEdges } from "../scripts/lib/graph";
-import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "../scripts/lib/harness";
+import { type CapturedResource, ofType, type RunResult, runStackFileOk, runWithOperatorTokenOk } from "../scripts/lib/harness";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
 const poolLabel = "fawkes.dev/pool";
@@ -53,7 +53,7 @@ describe("platform core (mocked runs)", function () {
         runs.dev = await runStackFileOk("dev");
         runs.prod = await runStackFileOk("prod");
         runs["prod-aks"] = await runStackFileOk("prod-aks");
-        runs["prod-with-token"] = await runStackFileOk("prod", (c) => (c["fawkes:vaultToken"] = "hvs.operator-token"));
+        runs["prod-with-token"] = await runWithOperatorTokenOk("prod");
     });
 
     for (const stack of ["dev", "prod", "prod-aks"]) {

@@ -251,8 +251,13 @@ describe("policy pack", function () {
             const missed: string[] = [];
             for (const variant of unsafeVariants) {
                 const resources = records(variant.base);
+                const before = new Set(resources.map((r) => JSON.stringify(r)));
                 variant.change(resources);
-                const diagnostics = mandatoryOnly(await pack.analyzeAll(resources));
+                // Per resource only what the variant changed (the shipped stacks pass the pack, a
+                // test above checks); the whole stack as it is now.
+                const changed = resources.filter((r) => !before.has(JSON.stringify(r)));
+                const perResource = await Promise.all(changed.map((r) => pack.analyze(r)));
+                const diagnostics = mandatoryOnly([...perResource.flat(), ...(await pack.analyzeStack(resources))]);
                 if (!diagnostics.some((d) => d.policy === variant.guardrail)) {
                     missed.push(`${variant.guardrail} (${variant.what}): got ${diagnostics.map((d) => d.policy).join(", ") || "nothing"}`);
                 }

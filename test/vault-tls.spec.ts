@@ -14,21 +14,12 @@ import { reloadScript } from "../components/addons/vault";
 import { proxyVerbs, writeCaFile } from "../components/addons/vault-api-proxy";
 import { ingressBackendTls } from "../components/addons/vault-tls";
 import { vaultLayerPolicy, vaultLayerPolicyName, vaultLayerTokenCommand } from "../components/vault-layer-policy";
-import { type CapturedResource, ofType, type RunResult, runStackFileOk } from "../scripts/lib/harness";
+import { type CapturedResource, ofType, type RunResult, runStackFileOk, runWithOperatorTokenOk } from "../scripts/lib/harness";
 import { allows, parsePolicy, type PathRule } from "./support/vault-acl";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
 type Obj = Record<string, unknown>;
 
-/** One mocked run of each stack with the operator's token set, shared by every test here. */
-const withToken = (c: Obj) => (c["fawkes:vaultToken"] = "hvs.operator-token");
-const tokenRuns = new Map<string, Promise<RunResult>>();
-const runWithToken = (stack: string) => {
-    if (!tokenRuns.has(stack)) {
-        tokenRuns.set(stack, runStackFileOk(stack, withToken));
-    }
-    return tokenRuns.get(stack)!;
-};
 
 const vaultValues = (run: RunResult) => ofType(run, releaseType).find((r) => r.inputs.name === "vault")!.inputs.values as Obj;
 const custom = (run: RunResult, kind: string) => run.resources.filter((r) => r.type.startsWith("kubernetes:") && r.inputs.kind === kind);
@@ -50,8 +41,8 @@ describe("Vault over TLS, configured through the API server (mocked runs)", func
     const runs: Record<string, RunResult> = {};
 
     before(async () => {
-        runs.prod = await runWithToken("prod");
-        runs["prod-aks"] = await runWithToken("prod-aks");
+        runs.prod = await runWithOperatorTokenOk("prod");
+        runs["prod-aks"] = await runWithOperatorTokenOk("prod-aks");
         runs.dev = await runStackFileOk("dev");
     });
 
@@ -281,7 +272,7 @@ describe("the Vault layer's policy (fawkes:vaultToken)", () => {
     let run: RunResult;
     before(async function () {
         this.timeout(60_000);
-        run = await runWithToken("prod");
+        run = await runWithOperatorTokenOk("prod");
     });
 
     interface Call {

@@ -331,6 +331,20 @@ function writeVariantTree(stack: string, config: StackConfig): void {
 /** Runs of unchanged stack files, shared by every spec: a run is deterministic, and callers only read it. */
 const unchangedRuns = new Map<string, Promise<RunResult>>();
 
+/** The token an operator sets after an HA Vault's one-time init, as the specs write it. */
+export const operatorVaultToken = "hvs.operator-token";
+const withOperatorToken = new Map<string, Promise<RunResult>>();
+
+/** A stack file with fawkes:vaultToken set (its Vault layer runs), run once per stack and shared by every spec. */
+export function runWithOperatorTokenOk(stack: string): Promise<RunResult> {
+    let pending = withOperatorToken.get(stack);
+    if (pending === undefined) {
+        pending = runStackFileOk(stack, (c) => (c["fawkes:vaultToken"] = operatorVaultToken));
+        withOperatorToken.set(stack, pending);
+    }
+    return pending;
+}
+
 /** Like runStackFile, but fails the test with the program's own error if it failed. */
 export async function runStackFileOk(stack: string, change?: (config: StackConfig) => void): Promise<RunResult> {
     let pending = change === undefined ? unchangedRuns.get(stack) : undefined;
