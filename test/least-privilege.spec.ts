@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import type { K8sObject } from "../scripts/render/helm-template";
 import { renderStack, type StackRender } from "../scripts/render/render";
 import { type RbacRule, readsSecrets, type SecretReader, type SecretReaderScope, secretReaders, stackSecretReaders } from "../scripts/render/secret-readers";
-import { renderTargets } from "../scripts/render/sources";
+import { suiteRenderTargets } from "../scripts/render/sources";
 import { stackNames } from "../scripts/lib/stacks";
 import { ofType, runStackFileOk } from "../scripts/lib/harness";
 
@@ -62,7 +62,7 @@ const narrowed = [
 
 const key = (r: { app: string; clusterRole: string; scope?: string }) => `${r.app}: ClusterRole ${r.clusterRole}${r.scope ? ` (${r.scope})` : ""}`;
 
-const targets = renderTargets(stackNames());
+const targets = suiteRenderTargets(stackNames());
 
 interface EnvVar {
     name: string;
