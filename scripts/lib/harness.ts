@@ -227,6 +227,10 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
     // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back as is
     const mapStackTrace = Error.prepareStackTrace;
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    // And every promise the SDK makes carries `new Error().stack`: one frame is enough (an
+    // error's message, which the specs read, is untouched).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 1;
 
     let error: Error | undefined;
     // An error thrown inside an apply (a check on a value known only at run time) fails the
@@ -256,6 +260,7 @@ export async function runProgram(stack: string, config: StackConfig, options: Ru
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs().catch((e: Error) => (error ??= e));
         (pulumi.log as { warn: typeof pulumi.log.warn }).warn = originalWarn;
         Error.prepareStackTrace = mapStackTrace;
+        Error.stackTraceLimit = stackTraceLimit;
         // Let late rejections of this run land while our listener is still on.
         await new Promise((resolve) => setImmediate(resolve));
         for (const [event, listeners] of saved) {
